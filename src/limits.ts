@@ -1,0 +1,28 @@
+/**
+ * Every limit in one place, with the reason and the containers/image figure it mirrors.
+ * A limit is a security property: a hostile registry or signature must not make us use unbounded memory or time.
+ */
+export const LIMITS = {
+  /** c/image iolimits.MaxManifestBodySize: 4 MiB. */
+  maxManifestBytes: 4 * 1024 * 1024,
+  /** c/image iolimits.MaxSignatureManifestBodySize (sigstore attachment manifest): 4 MiB. */
+  maxSignatureManifestBytes: 4 * 1024 * 1024,
+  /** c/image iolimits.MaxSignatureBodySize: 4 MiB per signature blob (lookaside, .sig layer, dir: file). */
+  maxSignatureBytes: 4 * 1024 * 1024,
+  /** c/image lookaside reader stops at signature-128 (maxLookasideSignatures). */
+  maxLookasideSignatures: 128,
+  /** Not limited in c/image beyond the manifest size; we cap layers read from one .sig manifest. */
+  maxSigstoreAttachments: 128,
+  /** c/image iolimits.MaxAuthTokenBodySize: 1 MiB. */
+  maxTokenBytes: 1024 * 1024,
+  /** c/image iolimits.MaxErrorBodySize: 1 MiB of a registry error body is read. */
+  maxErrorBodyBytes: 1024 * 1024,
+  /** Go's net/http follows at most 10 redirects. */
+  maxRedirects: 10,
+  /** Per request: undici's default is 300 s; a CI gate must not hang that long on a stalled registry. */
+  requestTimeoutMs: 30_000,
+  /** Policy files: c/image reads them whole; we refuse absurd ones. */
+  maxPolicyBytes: 16 * 1024 * 1024,
+  /** Key, CA and keyring files named by a policy. */
+  maxKeyFileBytes: 16 * 1024 * 1024,
+} as const;
