@@ -1,0 +1,51 @@
+import { UsageError } from '../errors.js';
+import {
+  currentPlatform,
+  openDirImageSource,
+  openOCIImageSource,
+  parsePlatform,
+  type ImageSource,
+} from '../image/index.js';
+import { DirImageReference, OciImageReference, type ImageReference } from '../reference/index.js';
+import type { Trace } from '../trace.js';
+import type { ImageAccessOptions } from './options.js';
+import type { ProcessEnv } from './context.js';
+
+/** Opens the lazy image source for a reference's transport. Nothing is read until evaluation asks. */
+export async function openImageSource(
+  ref: ImageReference,
+  access: ImageAccessOptions,
+  pe: ProcessEnv,
+  trace: Trace,
+): Promise<ImageSource> {
+  const platform = access.platform ? parsePlatform(access.platform) : currentPlatform();
+  switch (ref.transport) {
+    case 'dir':
+      if (ref instanceof DirImageReference) return openDirImageSource(ref, ref.resolvedPath);
+      break;
+    case 'oci':
+      if (ref instanceof OciImageReference) {
+        return openOCIImageSource(ref, { directory: ref.resolvedDir, image: ref.image, sourceIndex: ref.sourceIndex }, { platform, trace });
+      }
+      break;
+    case 'docker': {
+      // undici and the registry client cost ~150 ms to load: only docker: images pay for them.
+      const { openDockerImageSource } = await import('../image/docker-source.js');
+      return openDockerImageSource(ref, {
+        ...(access.authfile !== undefined ? { authfile: access.authfile } : {}),
+        ...(access.creds !== undefined ? { creds: access.creds } : {}),
+        ...(access.certDir !== undefined ? { certDir: access.certDir } : {}),
+        ...(access.registriesD !== undefined ? { registriesDir: access.registriesD } : {}),
+        ...(access.registriesConf !== undefined ? { registriesConf: access.registriesConf } : {}),
+        ...(access.timeout !== undefined ? { timeoutMs: access.timeout * 1000 } : {}),
+        tlsVerify: access.tlsVerify,
+        platform,
+        env: pe.env,
+        homeDir: pe.homeDir,
+        trace,
+      });
+    }
+  }
+  throw new UsageError(`reading images from the ${ref.transport} transport is not supported by imgpolicy (policy lookup for it is: try \`imgpolicy explain\`)`);
+}
+

@@ -1,0 +1,38 @@
+import { Option, type Command } from 'commander';
+
+/** Options shared by commands that read a policy, named like skopeo's/podman's so muscle memory works. */
+export interface PolicyOptions {
+  policy?: string;
+}
+
+export interface ImageAccessOptions {
+  registriesD?: string;
+  registriesConf?: string;
+  authfile?: string;
+  creds?: string;
+  certDir?: string;
+  tlsVerify: boolean;
+  platform?: string;
+  timeout?: number;
+}
+
+export function addPolicyOptions(cmd: Command): Command {
+  return cmd
+    .option('--policy <path>', 'policy.json to use (default: $HOME/.config/containers/policy.json, then /etc/containers/policy.json)')
+    .addOption(new Option('--signature-policy <path>', 'alias of --policy (CRI-O, podman)').hideHelp());
+}
+
+export function addImageAccessOptions(cmd: Command): Command {
+  return cmd
+    .option('--registries.d <dir>', 'containers-registries.d directory (sigstore attachments, lookasides)')
+    .option('--authfile <path>', 'auth.json with registry credentials (default: $REGISTRY_AUTH_FILE, then containers/docker defaults)')
+    .option('--creds <user[:password]>', 'credentials for the registry')
+    .option('--cert-dir <dir>', 'directory with *.crt CAs and *.cert/*.key client certificates for the registry')
+    .option('--tls-verify <bool>', 'require HTTPS and verify certificates (default true)', (v) => v !== 'false', true)
+    .option('--platform <os/arch[/variant]>', 'instance of a manifest list to evaluate (default: this machine)')
+    .option('--timeout <seconds>', 'give up on an image after this many seconds', (v) => Number(v));
+}
+
+export function policyPathOf(o: { policy?: string; signaturePolicy?: string }): string | undefined {
+  return o.policy ?? o.signaturePolicy;
+}

@@ -1,0 +1,97 @@
+import { PolicyRequirementError, asImgpolicyError, type ImgpolicyError } from '../errors.js';
+import { manifestDigest, type ImageSource } from '../image/index.js';
+import { requirementsForImageRef, type Policy, type PolicyRequirement } from '../policy/index.js';
+import { evaluateSignedBy } from './requirements/signed-by.js';
+import { evaluateInsecureAcceptAnything, evaluateReject, evaluateSignedBaseLayer } from './requirements/simple.js';
+import { evaluateSigstoreSigned } from './requirements/sigstore-signed.js';
+import type { EvaluationContext, EvaluationResult, RequirementOutcome } from './types.js';
+
+export type * from './types.js';
+export { COSIGN_SIGNATURE_MIME_TYPE } from './requirements/sigstore-signed.js';
+
+/**
+ * c/image PolicyContext.IsRunningImageAllowed: pick the requirements for the image (identity → namespaces → "" →
+ * default), evaluate them in order, stop at the first denial and return that requirement's error unchanged.
+ */
+export async function isRunningImageAllowed(
+  policy: Policy,
+  image: ImageSource,
+  ctx: EvaluationContext,
+): Promise<EvaluationResult> {
+  const ref = image.reference;
+  const imageName = `${ref.transport}:${ref.policyConfigurationIdentity()}`;
+  ctx.trace.debug(`IsRunningImageAllowed for image ${imageName}`, { image: imageName });
+  const selected = requirementsForImageRef(policy, ref, ctx.trace);
+  const scope = { transport: selected.transport, scope: selected.scope, kind: selected.kind };
+  const outcomes: RequirementOutcome[] = [];
+
+  const finish = async (error?: ImgpolicyError): Promise<EvaluationResult> => ({
+    image: imageName,
+    allowed: !error,
+    ...(error ? { error } : {}),
+    scope,
+    requirements: outcomes,
+    ...(await readDigestIfFetched(image, outcomes)),
+    trace: ctx.trace.events,
+  });
+
+  if (selected.requirements.length === 0) {
+    return finish(new PolicyRequirementError('List of verification policy requirements must not be empty'));
+  }
+  let verifiedASignature = false;
+  for (const [i, req] of selected.requirements.entries()) {
+    let outcome: RequirementOutcome;
+    try {
+      outcome = await evaluateRequirement(req, i, image, ctx);
+    } catch (e) {
+      // Fail closed: an error while evaluating (e.g. fetching signatures) is this requirement's denial.
+      outcome = { index: i, type: req.type, allowed: false, error: asImgpolicyError(e) };
+    }
+    outcomes.push(outcome);
+    if (!outcome.allowed) {
+      ctx.trace.debug(`Requirement ${i}: denied, done`, { requirement: i, type: req.type });
+      return finish(outcome.error);
+    }
+    if (req.type === 'signedBy' || req.type === 'sigstoreSigned') verifiedASignature = true;
+    ctx.trace.debug(` Requirement ${i}: allowed`, { requirement: i, type: req.type });
+  }
+  if (ctx.requireSignatureVerification && !verifiedASignature) {
+    return finish(new PolicyRequirementError(`No signature verification policy found for image ${imageName}`));
+  }
+  ctx.trace.debug('Overall: allowed');
+  return finish();
+}
+
+async function evaluateRequirement(
+  req: PolicyRequirement,
+  index: number,
+  image: ImageSource,
+  ctx: EvaluationContext,
+): Promise<RequirementOutcome> {
+  switch (req.type) {
+    case 'insecureAcceptAnything':
+      return evaluateInsecureAcceptAnything(index);
+    case 'reject':
+      return evaluateReject(index, image);
+    case 'signedBaseLayer':
+      return evaluateSignedBaseLayer(index, ctx);
+    case 'signedBy':
+      return evaluateSignedBy(req, index, image, ctx);
+    case 'sigstoreSigned':
+      return evaluateSigstoreSigned(req, index, image, ctx);
+  }
+}
+
+/** Names the verified manifest in the result, but only when evaluation already read it (no extra fetch). */
+async function readDigestIfFetched(
+  image: ImageSource,
+  outcomes: readonly RequirementOutcome[],
+): Promise<{ manifestDigest?: string }> {
+  const readManifest = outcomes.some((o) => o.signatures?.some((s) => s.payload !== undefined));
+  if (!readManifest) return {};
+  try {
+    return { manifestDigest: manifestDigest((await image.manifest()).bytes) };
+  } catch {
+    return {};
+  }
+}

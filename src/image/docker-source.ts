@@ -1,0 +1,385 @@
+import { createHash } from 'node:crypto';
+import { ImageSourceError, ImgpolicyError } from '../errors.js';
+import { LIMITS } from '../limits.js';
+import type { DockerReference, ImageReference } from '../reference/index.js';
+import {
+  chooseInstance,
+  isManifestUnknownError,
+  lookasideBaseURL,
+  lookasideSignatureURL,
+  effectiveEuid,
+  loadRegistriesD,
+  openRegistryClient,
+  parsePlatformChoice,
+  RegistryPool,
+  useSigstoreAttachments,
+  validateDigest,
+  wantedPlatforms,
+  type ListEntry,
+  type RegistryClient,
+  type RegistryOptions,
+} from '../registry/index.js';
+import { goQuote } from '../util/go-format.js';
+import { readFileLimited, isNotFound } from './files.js';
+import { manifestDigest } from './manifest-digest.js';
+import { parseSignatureBlob } from './signature-blob.js';
+import type { ImageSource, Manifest, Signature, SigstoreSignature } from './types.js';
+
+/**
+ * The `docker:` transport as containers/image 5.34's dockerImageSource + copy's instance choice read it for a
+ * pull: nothing happens until `manifest()` or `signatures()` is called, each is fetched at most once, and
+ *  - the manifest is the one the policy applies to: for a manifest list, the instance for this machine (or
+ *    `opts.platform`), verified against its digest; for a digest reference, verified against that digest;
+ *  - the signatures are c/image's list, in its order: simple-signing signatures from the lookaside (or the
+ *    X-Registry-Supports-Signatures API), then — only if registries.d enables `use-sigstore-attachments` — every
+ *    layer of the `sha256-<hex>.sig` attachment manifest.
+ * The manifest digest is computed with image/manifest-digest.ts (the lead's shared helper, which also strips
+ * schema-1 JWS signatures as c/image does).
+ */
+
+export type DockerSourceOptions = RegistryOptions;
+
+export interface DockerImageSource extends ImageSource {
+  /** Releases keep-alive sockets when this source created its own connection pool. */
+  close(): Promise<void>;
+}
+
+const OCI_MANIFEST = 'application/vnd.oci.image.manifest.v1+json';
+const OCI_INDEX = 'application/vnd.oci.image.index.v1+json';
+const DOCKER_LIST = 'application/vnd.docker.distribution.manifest.list.v2+json';
+
+interface Opened {
+  client: RegistryClient;
+  lookasideBase: URL;
+  useAttachments: boolean;
+  toplevel: { bytes: Uint8Array; mimeType: string };
+}
+
+interface Resolved {
+  manifest: Manifest;
+  /** The per-platform instance digest when a list was resolved. */
+  instanceDigest?: string;
+}
+
+export function openDockerImageSource(ref: ImageReference, opts: DockerSourceOptions): DockerImageSource {
+  const dref = ref.dockerReference();
+  if (ref.transport !== 'docker' || !dref) {
+    throw new ImageSourceError(`internal error: ${ref.toString()} is not a docker: reference`);
+  }
+  const ownPool = opts.pool ? undefined : new RegistryPool();
+  const pool = opts.pool ?? ownPool!;
+  const trace = opts.trace;
+  const notes: string[] = [];
+
+  let opened: Promise<Opened> | undefined;
+  let resolved: Promise<Resolved> | undefined;
+  let signatures: Promise<Signature[]> | undefined;
+
+  /** c/image newImageSource: configuration, client, and the top-level manifest ("initializing source …"). */
+  const open = (): Promise<Opened> =>
+    (opened ??= (async () => {
+      try {
+        trace.debug(`Trying to access ${goQuote(dref.toString())}`);
+        const config = await loadRegistriesD({ ...(opts.registriesDir !== undefined ? { registriesDir: opts.registriesDir } : {}), homeDir: opts.homeDir, trace });
+        const client = await openRegistryClient(dref.domain, dref.path, opts, { pool, trace });
+        const lookasideBase = lookasideBaseURL(config, ref, { homeDir: opts.homeDir, euid: effectiveEuid(opts) }, trace);
+        const useAttachments = useSigstoreAttachments(config, ref, trace);
+        const tagOrDigest = dref.digest ?? dref.tag;
+        if (tagOrDigest === undefined) {
+          throw new ImageSourceError(`reading images from docker: reference ${goQuote(ref.stringWithinTransport())} without a tag or digest is not supported`);
+        }
+        const toplevel = await client.fetchManifest(tagOrDigest);
+        checkContentDigestHeader(toplevel, trace);
+        return { client, lookasideBase, useAttachments, toplevel };
+      } catch (e) {
+        throw new ImageSourceError(`initializing source ${ref.toString()}: ${(e as Error).message}`);
+      }
+    })());
+
+  const resolve = (): Promise<Resolved> =>
+    (resolved ??= (async () => {
+      const o = await open();
+      const top = o.toplevel;
+      if (dref.digest !== undefined) verifyDigest(top.bytes, dref.digest);
+      if (top.mimeType !== DOCKER_LIST && top.mimeType !== OCI_INDEX) {
+        return { manifest: { bytes: top.bytes, mimeType: top.mimeType || guessMIMEType(top.bytes) } };
+      }
+      // c/image copy (CopySystemImage): the policy runs on the instance for this platform, never on the list.
+      let instance: ListEntry;
+      try {
+        const entries = parseList(top.bytes, top.mimeType);
+        const choice = typeof opts.platform === 'string' ? parsePlatformChoice(opts.platform) : opts.platform;
+        instance = chooseInstance(top.mimeType === DOCKER_LIST ? 'docker-list' : 'oci-index', entries, wantedPlatforms(choice));
+      } catch (e) {
+        throw new ImageSourceError(`choosing an image from manifest list ${ref.toString()}: ${(e as Error).message}`);
+      }
+      const line = `Source is a manifest list; copying (only) instance ${instance.digest} for current system`;
+      trace.debug(line, { instance: instance.digest, platform: instance.platform ?? null });
+      notes.push(line);
+      validateDigest(instance.digest, (m) => m);
+      const m = await o.client.fetchManifest(instance.digest);
+      checkContentDigestHeader(m, trace);
+      verifyDigest(m.bytes, instance.digest);
+      return { manifest: { bytes: m.bytes, mimeType: m.mimeType || guessMIMEType(m.bytes) }, instanceDigest: instance.digest };
+    })());
+
+  const readSignatures = (): Promise<Signature[]> =>
+    (signatures ??= (async () => {
+      const o = await open();
+      const r = await resolve();
+      const digest = signedDigest(dref, r);
+      const out: Signature[] = [];
+      if (o.client.supportsSignatures) {
+        for (const blob of await o.client.fetchExtensionSignatures(digest)) out.push({ format: 'simple-signing', blob });
+      } else {
+        out.push(...(await readLookaside(o, digest)));
+      }
+      if (o.useAttachments) {
+        out.push(...(await readSigstoreAttachments(o.client, digest)));
+      } else {
+        trace.debug('Not looking for sigstore attachments: disabled by configuration');
+        if (opts.probeDisabledAttachments) await probeAttachments(o.client, digest);
+      }
+      return out;
+    })());
+
+  /** c/image appendSignaturesFromLookaside: signature-1, -2, … until the first missing one; at most 128. */
+  async function readLookaside(o: Opened, digest: string): Promise<Signature[]> {
+    const out: Signature[] = [];
+    for (let i = 0; ; i++) {
+      if (i >= LIMITS.maxLookasideSignatures) {
+        throw new ImageSourceError(`server provided ${LIMITS.maxLookasideSignatures} signatures, assuming that's unreasonable and a server error`);
+      }
+      const url = lookasideSignatureURL(o.lookasideBase, digest, i + 1);
+      let blob: Uint8Array | null;
+      let where: string;
+      switch (url.protocol) {
+        case 'file:': {
+          const path = decodeURIComponent(url.pathname);
+          where = goQuote(path);
+          trace.debug(`Reading ${path}`);
+          try {
+            blob = await readFileLimited(path, LIMITS.maxSignatureBytes, 'signature');
+          } catch (e) {
+            if (isNotFound(e)) blob = null;
+            else throw e;
+          }
+          break;
+        }
+        case 'http:':
+        case 'https:':
+          where = url.href;
+          blob = await o.client.fetchLookasideSignature(url);
+          break;
+        default:
+          throw new ImageSourceError(`Unsupported scheme when reading signature from ${url.href}`);
+      }
+      if (blob === null) break;
+      try {
+        out.push(parseSignatureBlob(blob));
+      } catch (e) {
+        throw new ImageSourceError(`parsing signature ${where}: ${(e as Error).message}`);
+      }
+    }
+    return out;
+  }
+
+  /** c/image appendSignaturesFromSigstoreAttachments + getSigstoreAttachmentManifest. */
+  async function readSigstoreAttachments(client: RegistryClient, digest: string): Promise<Signature[]> {
+    const tag = sigstoreAttachmentTag(digest);
+    const sigRef = `${client.name}:${tag}`;
+    trace.debug(`Looking for sigstore attachments in ${sigRef}`, { tag });
+    let fetched;
+    try {
+      fetched = await client.fetchManifest(tag, LIMITS.maxSignatureManifestBytes);
+    } catch (e) {
+      if (isManifestUnknownError(e)) {
+        trace.debug(`Fetching sigstore attachment manifest failed, assuming it does not exist: ${(e as Error).message}`);
+        return [];
+      }
+      trace.debug(`Fetching sigstore attachment manifest failed: ${(e as Error).message}`);
+      throw e;
+    }
+    if (fetched.mimeType !== OCI_MANIFEST) {
+      throw new ImageSourceError(`unexpected MIME type for sigstore attachment manifest ${sigRef}: ${goQuote(fetched.mimeType)}`);
+    }
+    const layers = parseAttachmentManifest(fetched.bytes, sigRef);
+    trace.debug(`Found a sigstore attachment manifest with ${layers.length} layers`, { layers: layers.length });
+    if (layers.length > LIMITS.maxSigstoreAttachments) {
+      throw new ImageSourceError(`sigstore attachment manifest ${sigRef} has ${layers.length} layers, more than the ${LIMITS.maxSigstoreAttachments} imgpolicy reads`);
+    }
+    const out: SigstoreSignature[] = [];
+    for (const [i, layer] of layers.entries()) {
+      trace.debug(`Fetching sigstore attachment ${i + 1}/${layers.length}: ${layer.digest}`);
+      const payload = await client.fetchBlob(layer.digest, LIMITS.maxSignatureBytes);
+      out.push({ format: 'sigstore', mimeType: layer.mediaType, payload, annotations: layer.annotations });
+    }
+    return out;
+  }
+
+  /**
+   * Opt-in diagnosis: attachments exist but registries.d does not enable them. Only recorded; nothing a verdict
+   * depends on changes (c/image would not even look).
+   */
+  async function probeAttachments(client: RegistryClient, digest: string): Promise<void> {
+    const tag = sigstoreAttachmentTag(digest);
+    try {
+      if (await client.manifestExists(tag)) {
+        trace.info(
+          `${client.name}:${tag} holds sigstore attachments, but use-sigstore-attachments is not enabled for this image in registries.d, so they are not read`,
+          { hint: 'sigstore-attachments-disabled', tag },
+        );
+      }
+    } catch (e) {
+      trace.debug(`Probing for sigstore attachments failed: ${(e as Error).message}`);
+    }
+  }
+
+  let manifestP: Promise<Manifest> | undefined;
+  let signaturesP: Promise<Signature[]> | undefined;
+  return {
+    reference: ref,
+    notes,
+    manifest: () => (manifestP ??= resolve().then((r) => r.manifest, (e: unknown) => Promise.reject(asImageSourceError(e)))),
+    signatures: () => (signaturesP ??= readSignatures().catch((e: unknown) => Promise.reject(asImageSourceError(e)))),
+    close: async () => {
+      if (ownPool) await ownPool.close();
+    },
+  };
+}
+
+/** c/image dockerImageSource.manifestDigest: the instance digest, else a sha256 reference digest, else computed. */
+function signedDigest(dref: DockerReference, r: Resolved): string {
+  if (r.instanceDigest !== undefined) return r.instanceDigest;
+  if (dref.digest !== undefined && dref.digest.startsWith('sha256:')) return dref.digest;
+  return manifestDigest(r.manifest.bytes);
+}
+
+/** c/image sigstoreAttachmentTag: `sha256:abc…` → `sha256-abc….sig`. */
+export function sigstoreAttachmentTag(digest: string): string {
+  validateDigest(digest, (m) => m);
+  return digest.replace(':', '-') + '.sig';
+}
+
+/** c/image UnparsedImage.Manifest: a manifest read for a digest must be that digest. */
+function verifyDigest(bytes: Uint8Array, expected: string): void {
+  const colon = expected.indexOf(':');
+  const algorithm = expected.slice(0, colon);
+  let ok: boolean;
+  if (algorithm === 'sha256') ok = manifestDigest(bytes) === expected;
+  else if (algorithm === 'sha384' || algorithm === 'sha512') ok = `${algorithm}:${createHash(algorithm).update(bytes).digest('hex')}` === expected;
+  else throw new ImageSourceError(`computing manifest digest: unsupported digest algorithm`);
+  if (!ok) throw new ImageSourceError(`Manifest does not match provided manifest digest ${expected}`);
+}
+
+/**
+ * c/image does not check `Docker-Content-Digest` ("we might validate … here"). We compare it and only *record*
+ * a mismatch: failing here would turn verdicts c/image reaches into errors, and the bytes we evaluate are the
+ * bytes we digest ourselves, so a lying header cannot make anything pass.
+ */
+function checkContentDigestHeader(m: { bytes: Uint8Array; dockerContentDigest?: string }, trace: RegistryOptions['trace']): void {
+  const header = m.dockerContentDigest;
+  if (!header || !header.startsWith('sha256:')) return;
+  let actual: string;
+  try {
+    actual = manifestDigest(m.bytes);
+  } catch {
+    return;
+  }
+  if (actual !== header) {
+    trace.warn(`Docker-Content-Digest ${header} does not match the manifest received (${actual})`, {
+      hint: 'docker-content-digest-mismatch',
+      header,
+      actual,
+    });
+  }
+}
+
+function parseList(bytes: Uint8Array, mimeType: string): ListEntry[] {
+  let doc: unknown;
+  try {
+    doc = JSON.parse(Buffer.from(bytes).toString('utf8'));
+  } catch (e) {
+    throw new ImageSourceError(`parsing primary manifest as list: ${(e as Error).message}`);
+  }
+  const manifests = (doc as { manifests?: unknown } | null)?.manifests;
+  if (manifests !== undefined && manifests !== null && !Array.isArray(manifests)) {
+    throw new ImageSourceError(`unmarshaling ${mimeType === DOCKER_LIST ? 'Schema2List' : 'OCI1Index'}: json: cannot unmarshal into manifests`);
+  }
+  return ((manifests as unknown[] | null | undefined) ?? []).map((m) => {
+    const e = (m ?? {}) as Record<string, unknown>;
+    return {
+      digest: typeof e['digest'] === 'string' ? e['digest'] : '',
+      ...(typeof e['mediaType'] === 'string' ? { mediaType: e['mediaType'] } : {}),
+      ...(e['platform'] && typeof e['platform'] === 'object' ? { platform: e['platform'] as ListEntry['platform'] } : {}),
+      ...(e['annotations'] && typeof e['annotations'] === 'object' ? { annotations: e['annotations'] as Record<string, string> } : {}),
+    };
+  });
+}
+
+interface AttachmentLayer {
+  digest: string;
+  mediaType: string;
+  annotations: Record<string, string>;
+}
+
+/** manifest.OCI1FromManifest: JSON, then c/image's "ambiguous manifest" check, wrapped as `parsing manifest %s: %w`. */
+function parseAttachmentManifest(bytes: Uint8Array, sigRef: string): AttachmentLayer[] {
+  let doc: unknown;
+  try {
+    doc = JSON.parse(Buffer.from(bytes).toString('utf8'));
+  } catch (e) {
+    throw new ImageSourceError(`parsing manifest ${sigRef}: ${(e as Error).message}`);
+  }
+  if (typeof doc !== 'object' || doc === null || Array.isArray(doc)) {
+    throw new ImageSourceError(`parsing manifest ${sigRef}: json: cannot unmarshal ${Array.isArray(doc) ? 'array' : typeof doc} into Go value of type manifest.OCI1`);
+  }
+  const o = doc as Record<string, unknown>;
+  const present = (k: string): boolean => Object.keys(o).some((key) => key.toLowerCase() === k.toLowerCase() && o[key] !== null);
+  const unexpected = ['fsLayers', 'history', 'manifests'].filter(present);
+  if (unexpected.length > 0) {
+    throw new ImageSourceError(
+      `parsing manifest ${sigRef}: rejecting ambiguous manifest, unexpected fields []string{${unexpected.map((u) => JSON.stringify(u)).join(', ')}} in supposedly ${OCI_MANIFEST}`,
+    );
+  }
+  const layers = o['layers'];
+  if (layers === undefined || layers === null) return [];
+  if (!Array.isArray(layers)) throw new ImageSourceError(`parsing manifest ${sigRef}: json: cannot unmarshal into Go struct field Manifest.layers`);
+  return layers.map((l) => {
+    const d = (l ?? {}) as Record<string, unknown>;
+    const annotations: Record<string, string> = {};
+    const ann = d['annotations'];
+    if (ann && typeof ann === 'object' && !Array.isArray(ann)) {
+      for (const [k, v] of Object.entries(ann)) {
+        if (typeof v !== 'string') throw new ImageSourceError(`parsing manifest ${sigRef}: json: cannot unmarshal into Go struct field Descriptor.layers.annotations of type string`);
+        annotations[k] = v;
+      }
+    }
+    return {
+      digest: typeof d['digest'] === 'string' ? d['digest'] : '',
+      mediaType: typeof d['mediaType'] === 'string' ? d['mediaType'] : '',
+      annotations,
+    };
+  });
+}
+
+/** Enough of c/image GuessMIMEType for a registry that sent no Content-Type (reporting only). */
+function guessMIMEType(bytes: Uint8Array): string {
+  try {
+    const o = JSON.parse(Buffer.from(bytes).toString('utf8')) as Record<string, unknown>;
+    if (typeof o['mediaType'] === 'string') return o['mediaType'];
+    if (o['schemaVersion'] === 1) {
+      return o['signatures'] !== undefined && o['signatures'] !== null
+        ? 'application/vnd.docker.distribution.manifest.v1+prettyjws'
+        : 'application/vnd.docker.distribution.manifest.v1+json';
+    }
+    return '';
+  } catch {
+    return '';
+  }
+}
+
+/** Errors keep their class; anything unexpected becomes an ImageSourceError (never a raw exception). */
+export function asImageSourceError(e: unknown): ImgpolicyError {
+  return e instanceof ImgpolicyError ? e : new ImageSourceError(String((e as Error)?.message ?? e));
+}
