@@ -1,31 +1,40 @@
 import { UsageError } from '../errors.js';
-import {
-  currentPlatform,
-  openDirImageSource,
-  openOCIImageSource,
-  parsePlatform,
-  type ImageSource,
-} from '../image/index.js';
+import { openDirImageSource, openOCIImageSource, type ImageSource } from '../image/index.js';
+import { parsePlatformChoice } from '../registry/platform.js';
+import { RegistryPool } from '../registry/pool.js';
 import { DirImageReference, OciImageReference, type ImageReference } from '../reference/index.js';
 import type { Trace } from '../trace.js';
 import type { ImageAccessOptions } from './options.js';
 import type { ProcessEnv } from './context.js';
 
 /** Opens the lazy image source for a reference's transport. Nothing is read until evaluation asks. */
+/** Connections and tokens shared by every image of one run; closed once at the end so the process can exit. */
+export class ImageSession {
+  private pool: RegistryPool | undefined;
+  registryPool(): RegistryPool {
+    return (this.pool ??= new RegistryPool());
+  }
+  async close(): Promise<void> {
+    await this.pool?.close();
+  }
+}
+
 export async function openImageSource(
   ref: ImageReference,
   access: ImageAccessOptions,
   pe: ProcessEnv,
   trace: Trace,
+  session: ImageSession,
 ): Promise<ImageSource> {
-  const platform = access.platform ? parsePlatform(access.platform) : currentPlatform();
+  // No --platform means "this machine", with c/image's CPU-variant detection; an explicit one acts like --override-arch.
+  const platform = access.platform ? parsePlatformChoice(access.platform) : undefined;
   switch (ref.transport) {
     case 'dir':
       if (ref instanceof DirImageReference) return openDirImageSource(ref, ref.resolvedPath);
       break;
     case 'oci':
       if (ref instanceof OciImageReference) {
-        return openOCIImageSource(ref, { directory: ref.resolvedDir, image: ref.image, sourceIndex: ref.sourceIndex }, { platform, trace });
+        return openOCIImageSource(ref, { directory: ref.resolvedDir, image: ref.image, sourceIndex: ref.sourceIndex }, { ...(platform ? { platform } : {}), trace });
       }
       break;
     case 'docker': {
@@ -39,10 +48,11 @@ export async function openImageSource(
         ...(access.registriesConf !== undefined ? { registriesConf: access.registriesConf } : {}),
         ...(access.timeout !== undefined ? { timeoutMs: access.timeout * 1000 } : {}),
         tlsVerify: access.tlsVerify,
-        platform,
+        ...(platform ? { platform } : {}),
         env: pe.env,
         homeDir: pe.homeDir,
         trace,
+        pool: session.registryPool(),
       });
     }
   }

@@ -4,4 +4,3 @@ export { manifestDigest, manifestMatchesDigest } from './manifest-digest.js';
 export { openDirImageSource } from './dir-source.js';
 export { openOCIImageSource } from './oci-source.js';
 export { parseSignatureBlob, serializeSignatureBlob } from './signature-blob.js';
-export { currentPlatform, parsePlatform, type Platform } from './platform.js';

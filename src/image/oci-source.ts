@@ -4,7 +4,8 @@ import { ImageSourceError } from '../errors.js';
 import { LIMITS } from '../limits.js';
 import type { ImageReference } from '../reference/index.js';
 import { readFileLimited } from './files.js';
-import { chooseInstance, isIndexMediaType, type IndexEntry, type Platform } from './platform.js';
+import { chooseInstance, wantedPlatforms } from '../registry/platform.js';
+import type { PlatformChoice } from '../registry/options.js';
 import type { ImageSource, Manifest, Signature } from './types.js';
 import type { Trace } from '../trace.js';
 
@@ -16,7 +17,7 @@ import type { Trace } from '../trace.js';
 export function openOCIImageSource(
   ref: ImageReference,
   layout: { directory: string; image: string; sourceIndex: number },
-  opts: { platform: Platform; trace: Trace },
+  opts: { platform?: PlatformChoice; trace: Trace },
 ): ImageSource {
   let manifest: Promise<Manifest> | undefined;
   return {
@@ -28,14 +29,15 @@ export function openOCIImageSource(
 
 async function readOCIManifest(
   layout: { directory: string; image: string; sourceIndex: number },
-  opts: { platform: Platform; trace: Trace },
+  opts: { platform?: PlatformChoice; trace: Trace },
 ): Promise<Manifest> {
   const { directory } = layout;
   const indexBytes = await readFileLimited(join(directory, 'index.json'), LIMITS.maxManifestBytes, 'index');
   const entry = findDescriptor(parseIndex(indexBytes, directory), layout, directory);
   let { bytes, mediaType } = await readBlob(directory, entry);
-  if (isIndexMediaType(mediaType)) {
-    const instance = chooseInstance(parseIndex(bytes, directory), opts.platform);
+  if (mediaType === OCI_INDEX || mediaType === DOCKER_LIST) {
+    const kind = mediaType === OCI_INDEX ? 'oci-index' : 'docker-list';
+    const instance = chooseInstance(kind, parseIndex(bytes, directory), wantedPlatforms(opts.platform));
     opts.trace.debug(`Source is a manifest list; copying (only) instance ${instance.digest} for current system`, {
       instance: instance.digest,
       platform: instance.platform,
@@ -43,6 +45,16 @@ async function readOCIManifest(
     ({ bytes, mediaType } = await readBlob(directory, instance));
   }
   return { bytes, mimeType: mediaType };
+}
+
+const OCI_INDEX = 'application/vnd.oci.image.index.v1+json';
+const DOCKER_LIST = 'application/vnd.docker.distribution.manifest.list.v2+json';
+
+interface IndexEntry {
+  mediaType?: string;
+  digest: string;
+  platform?: { os?: string; architecture?: string; variant?: string };
+  annotations?: Record<string, string>;
 }
 
 function parseIndex(bytes: Uint8Array, directory: string): IndexEntry[] {
@@ -76,7 +88,7 @@ function findDescriptor(manifests: IndexEntry[], layout: { image: string; source
   return found;
 }
 
-async function readBlob(directory: string, d: IndexEntry): Promise<{ bytes: Uint8Array; mediaType: string }> {
+async function readBlob(directory: string, d: { digest: string; mediaType?: string }): Promise<{ bytes: Uint8Array; mediaType: string }> {
   const m = /^sha256:([a-f0-9]{64})$/.exec(d.digest);
   if (!m) throw new ImageSourceError(`unsupported digest ${JSON.stringify(d.digest)} in ${directory}`);
   const bytes = await readFileLimited(join(directory, 'blobs', 'sha256', m[1]!), LIMITS.maxManifestBytes, 'manifest');

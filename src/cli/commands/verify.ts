@@ -5,7 +5,7 @@ import type { Policy } from '../../policy/index.js';
 import { parseImageReference } from '../../reference/index.js';
 import { evaluationContext, processEnv, type ProcessEnv } from '../context.js';
 import { combineExitCodes, EXIT, exitCodeForError } from '../exit-codes.js';
-import { openImageSource } from '../open-image.js';
+import { ImageSession, openImageSource } from '../open-image.js';
 import { addImageAccessOptions, addPolicyOptions, policyPathOf, type ImageAccessOptions } from '../options.js';
 import { renderDebugLines } from '../output/debug.js';
 import { renderJSON } from '../output/json.js';
@@ -60,19 +60,31 @@ export async function runVerify(images: string[], opts: VerifyOptions, pe: Proce
     return EXIT.usage;
   }
   const reports: ImageReport[] = [];
-  for (const input of images) {
-    reports.push(await verifyOne(input, policy, opts, pe, io));
+  const session = new ImageSession();
+  try {
+    for (const input of images) {
+      reports.push(await verifyOne(input, policy, opts, pe, io, session));
+    }
+  } finally {
+    await session.close();
   }
   io.stdout(opts.output === 'json' ? renderJSON(reports) : renderText(reports, io.chalk));
   return combineExitCodes(reports.map((r) => r.exitCode));
 }
 
-async function verifyOne(input: string, policy: Policy, opts: VerifyOptions, pe: ProcessEnv, io: CLIIO): Promise<ImageReport> {
+async function verifyOne(
+  input: string,
+  policy: Policy,
+  opts: VerifyOptions,
+  pe: ProcessEnv,
+  io: CLIIO,
+  session: ImageSession,
+): Promise<ImageReport> {
   const ctx = evaluationContext(pe, { ...(opts.requireSignatureVerification ? { requireSignatureVerification: true } : {}) });
   const base = { input, ...(policy.path ? { policyPath: policy.path } : {}) };
   try {
     const ref = parseImageReference(input, { cwd: pe.cwd });
-    const source = await openImageSource(ref, opts, pe, ctx.trace);
+    const source = await openImageSource(ref, opts, pe, ctx.trace, session);
     const result = await withTimeout(isRunningImageAllowed(policy, source, ctx), opts.timeout, input);
     if (opts.debug) io.stderr(renderDebugLines(result.trace));
     return { ...base, result, exitCode: exitCodeForError(result.error) };

@@ -1,0 +1,621 @@
+import { createHash } from 'node:crypto';
+import { STATUS_CODES } from 'node:http';
+import type { Agent, Dispatcher } from 'undici';
+import { ImageSourceError } from '../errors.js';
+import { LIMITS } from '../limits.js';
+import type { Trace } from '../trace.js';
+import { goQuote } from '../util/go-format.js';
+import type { Credentials } from './credentials.js';
+import { goTransportError, httpResponseToError, registryHTTPResponseToError, RegistryHTTPError } from './errors.js';
+import type { RetryOptions } from './options.js';
+import type { RegistryPool } from './pool.js';
+import { systemRoots, type TLSMaterial } from './tls.js';
+import { parseAuthHeader, type Challenge } from './www-authenticate.js';
+
+/**
+ * A distribution v2 / OCI registry client for one repository, shaped after c/image's dockerClient:
+ *  - a `GET /v2/` ping first (https; with `tlsVerify=false` unverified https, then plain http), which also collects
+ *    the auth challenges;
+ *  - Basic, or Bearer tokens for scope `repository:NAME:pull` fetched from the challenge's realm and cached with
+ *    their lifetime (min 60 s) — one token per registry+repository for the life of the client;
+ *  - bounded retries with backoff for 429 (c/image) and 5xx (our addition, see RETRYABLE) on body-less requests;
+ *  - size limits on every body read, a per-request timeout, redirects followed only for blobs (and lookaside
+ *    signature URLs), credentials never sent to another origin.
+ * Secrets (passwords, tokens, Authorization headers) never reach trace events or error messages.
+ */
+
+export const MANIFEST_ACCEPT = [
+  'application/vnd.oci.image.manifest.v1+json',
+  'application/vnd.docker.distribution.manifest.v2+json',
+  'application/vnd.docker.distribution.manifest.v1+prettyjws',
+  'application/vnd.docker.distribution.manifest.v1+json',
+  'application/vnd.docker.distribution.manifest.list.v2+json',
+  'application/vnd.oci.image.index.v1+json',
+];
+
+const USER_AGENT = 'imgpolicy/0.1 (containers/image 5.34 compatible)';
+/** c/image minimumTokenLifetimeSeconds. */
+const MIN_TOKEN_LIFETIME_S = 60;
+/**
+ * c/image retries only 429. We also retry 502/503/504 (gateway / overload answers that are transient by definition);
+ * a 500 is returned at once because registries use it for persistent faults too.
+ */
+const RETRYABLE = new Set([429, 502, 503, 504]);
+
+type Undici = typeof import('undici');
+
+export interface RegistryClientConfig {
+  /** The reference's domain (`docker.io`, `127.0.0.1:5000`); the client talks to `registry-1.docker.io` for docker.io. */
+  domain: string;
+  /** Repository path without the domain (`library/busybox`). */
+  repository: string;
+  credentials: Credentials;
+  tls: TLSMaterial;
+  /** c/image InsecureSkipVerify (`--tls-verify=false`): no certificate check, and http is tried after https. */
+  insecureSkipVerify: boolean;
+  timeoutMs: number;
+  retry: Required<RetryOptions>;
+  env: Readonly<Record<string, string | undefined>>;
+  trace: Trace;
+  pool: RegistryPool;
+}
+
+interface Response {
+  statusCode: number;
+  headers: Record<string, string | string[] | undefined>;
+  body: Dispatcher.ResponseData['body'];
+  url: string;
+}
+
+interface Scope {
+  resourceType: string;
+  remoteName: string;
+  actions: string;
+}
+
+interface BearerToken {
+  token: string;
+  expiresAt: number;
+}
+
+export class RegistryClient {
+  /** `registry-1.docker.io` for docker.io, else the domain. */
+  readonly registry: string;
+  private scheme: 'https' | 'http' = 'https';
+  private challenges: Challenge[] = [];
+  /** X-Registry-Supports-Signatures: 1 (OpenShift-style signature API instead of a lookaside). */
+  supportsSignatures = false;
+  private pingPromise: Promise<void> | undefined;
+  private readonly tokens: Map<string, Promise<BearerToken>>;
+  private agentPromise: Promise<Agent> | undefined;
+  private readonly scope: Scope;
+  /** Strings that must never appear in a trace event or an error message. */
+  private readonly secrets: string[] = [];
+
+  constructor(
+    private readonly undici: Undici,
+    private readonly cfg: RegistryClientConfig,
+  ) {
+    this.registry = cfg.domain === 'docker.io' ? 'registry-1.docker.io' : cfg.domain;
+    this.scope = { resourceType: 'repository', remoteName: cfg.repository, actions: 'pull' };
+    for (const s of [cfg.credentials.password, cfg.credentials.identityToken]) if (s) this.secrets.push(s);
+    // Tokens are shared through the pool per registry + repository + credentials (hashed: no secret in a map key).
+    const who = createHash('sha256').update(JSON.stringify(cfg.credentials)).digest('hex').slice(0, 16);
+    const key = `${this.registry}/${cfg.repository}#${who}`;
+    let cache = cfg.pool.tokenCaches.get(key);
+    if (!cache) {
+      cache = new Map();
+      cfg.pool.tokenCaches.set(key, cache);
+    }
+    this.tokens = cache;
+  }
+
+  get name(): string {
+    return `${this.cfg.domain}/${this.cfg.repository}`;
+  }
+
+  // ---------------------------------------------------------------- public operations
+
+  /** c/image fetchManifest. `maxBytes` defaults to the manifest limit. */
+  async fetchManifest(tagOrDigest: string, maxBytes: number = LIMITS.maxManifestBytes): Promise<{ bytes: Uint8Array; mimeType: string; dockerContentDigest?: string }> {
+    const res = await this.makeRequest('GET', `/v2/${this.cfg.repository}/manifests/${tagOrDigest}`, { accept: MANIFEST_ACCEPT.join(', ') }, {});
+    const contentType = headerValue(res.headers, 'content-type') ?? '';
+    this.debug(`Content-Type from manifest GET is ${goQuote(contentType)}`);
+    if (res.statusCode !== 200) {
+      const err = await this.responseError(res);
+      throw this.wrap(err, `reading manifest ${tagOrDigest} in ${this.name}: `);
+    }
+    const bytes = await this.readBody(res, maxBytes);
+    const dcd = headerValue(res.headers, 'docker-content-digest');
+    return { bytes, mimeType: simplifyContentType(contentType), ...(dcd ? { dockerContentDigest: dcd } : {}) };
+  }
+
+  /** Whether a manifest exists (HEAD); used only for the opt-in disabled-attachments hint. */
+  async manifestExists(tagOrDigest: string): Promise<boolean> {
+    const res = await this.makeRequest('HEAD', `/v2/${this.cfg.repository}/manifests/${tagOrDigest}`, { accept: MANIFEST_ACCEPT.join(', ') }, {});
+    await dump(res);
+    return res.statusCode === 200;
+  }
+
+  /**
+   * c/image getOCIDescriptorContents: the blob by digest, at most `maxBytes`, and it must hash to the digest.
+   * Blob redirects (to object storage) are followed; credentials only go to the registry's own origin.
+   */
+  async fetchBlob(digest: string, maxBytes: number): Promise<Uint8Array> {
+    const algorithm = validateDigest(digest, (msg) => `invalid digest ${goQuote(digest)}: ${msg}`);
+    this.debug(`Downloading /v2/${this.cfg.repository}/blobs/${digest}`);
+    const res = await this.makeRequest('GET', `/v2/${this.cfg.repository}/blobs/${digest}`, {}, { followRedirects: true });
+    if (res.statusCode !== 200) {
+      const err = await this.responseError(res);
+      throw this.wrap(err, 'fetching blob: ');
+    }
+    let payload: Uint8Array;
+    try {
+      payload = await this.readBody(res, maxBytes);
+    } catch (e) {
+      throw new ImageSourceError(`reading blob ${digest} in ${this.name}: ${(e as Error).message}`);
+    }
+    const actual = `${algorithm}:${createHash(algorithm).update(payload).digest('hex')}`;
+    if (actual !== digest) throw new ImageSourceError(`digest mismatch, expected ${goQuote(digest)}, got ${goQuote(actual)}`);
+    return payload;
+  }
+
+  /** The OpenShift signature API (`X-Registry-Supports-Signatures: 1`): simple-signing blobs for a digest. */
+  async fetchExtensionSignatures(manifestDigest: string): Promise<Uint8Array[]> {
+    validateDigest(manifestDigest, (m) => m);
+    const res = await this.makeRequest('GET', `/extensions/v2/${this.cfg.repository}/signatures/${manifestDigest}`, {}, {});
+    if (res.statusCode !== 200) {
+      const err = await this.responseError(res);
+      throw this.wrap(err, `downloading signatures for ${manifestDigest} in ${this.name}: `);
+    }
+    const body = await this.readBody(res, 4 * 1024 * 1024); // c/image MaxSignatureListBodySize
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(Buffer.from(body).toString('utf8'));
+    } catch (e) {
+      throw new ImageSourceError(`decoding signature list: ${(e as Error).message}`);
+    }
+    const out: Uint8Array[] = [];
+    const list = (parsed as { signatures?: unknown } | null)?.signatures;
+    if (Array.isArray(list)) {
+      for (const s of list as { schemaVersion?: unknown; type?: unknown; content?: unknown }[]) {
+        if (s?.schemaVersion === 2 && s.type === 'atomic' && typeof s.content === 'string') {
+          out.push(new Uint8Array(Buffer.from(s.content, 'base64')));
+        }
+      }
+    }
+    return out;
+  }
+
+  /**
+   * One lookaside signature over http(s): `null` on 404 (the end of the list). c/image sends no registry
+   * credentials to a lookaside server, and neither do we.
+   */
+  async fetchLookasideSignature(url: URL): Promise<Uint8Array | null> {
+    this.debug(`GET ${redacted(url)}`);
+    const res = await this.requestWithRetries('GET', url, {}, { auth: false, followRedirects: true });
+    if (res.statusCode === 404) {
+      await dump(res);
+      this.debug('... got status 404, as expected = end of signatures');
+      return null;
+    }
+    if (res.statusCode !== 200) {
+      await dump(res);
+      throw new ImageSourceError(`reading signature from ${redacted(url)}: status ${res.statusCode} (${statusText(res.statusCode)})`);
+    }
+    const ct = headerValue(res.headers, 'content-type') ?? '';
+    if (simplifyContentType(ct) === 'text/html') {
+      this.cfg.trace.warn(`Signature ${goQuote(redacted(url))} has Content-Type ${goQuote(ct)}, unexpected for a signature`);
+    }
+    return this.readBody(res, LIMITS.maxSignatureBytes);
+  }
+
+  async close(): Promise<void> {
+    // Agents belong to the pool; nothing per-client to release.
+  }
+
+  // ---------------------------------------------------------------- ping (c/image detectProperties)
+
+  ping(): Promise<void> {
+    return (this.pingPromise ??= this.doPing());
+  }
+
+  private async doPing(): Promise<void> {
+    const attempt = async (scheme: 'https' | 'http'): Promise<void> => {
+      const url = new URL(`${scheme}://${this.registry}/v2/`);
+      let res: Response;
+      try {
+        res = await this.requestWithRetries('GET', url, {}, { auth: false });
+      } catch (e) {
+        this.debug(`Ping ${url.href} err ${(e as Error).message}`);
+        throw e;
+      }
+      this.debug(`Ping ${url.href} status ${res.statusCode}`);
+      if (res.statusCode !== 200 && res.statusCode !== 401) throw await this.responseError(res);
+      await dump(res);
+      this.challenges = parseAuthHeader(res.headers['www-authenticate']);
+      this.scheme = scheme;
+      this.supportsSignatures = headerValue(res.headers, 'x-registry-supports-signatures') === '1';
+    };
+    try {
+      try {
+        await attempt('https');
+      } catch (e) {
+        if (!this.cfg.insecureSkipVerify) throw e;
+        await attempt('http');
+      }
+    } catch (e) {
+      throw new ImageSourceError(this.scrub(`pinging container registry ${this.registry}: ${(e as Error).message}`));
+    }
+  }
+
+  // ---------------------------------------------------------------- requests
+
+  private async makeRequest(method: string, path: string, headers: Record<string, string>, o: { followRedirects?: boolean }): Promise<Response> {
+    await this.ping();
+    const url = new URL(`${this.scheme}://${this.registry}${path}`);
+    return this.requestWithRetries(method, url, headers, { auth: true, followRedirects: o.followRedirects ?? false });
+  }
+
+  /** c/image makeRequestToResolvedURL: the insufficient_scope retry, then the 429 (and 5xx) backoff loop. */
+  private async requestWithRetries(
+    method: string,
+    url: URL,
+    headers: Record<string, string>,
+    o: { auth: boolean; followRedirects?: boolean },
+  ): Promise<Response> {
+    const { maxAttempts, initialDelayMs, maxDelayMs } = this.cfg.retry;
+    let delay = initialDelayMs;
+    let extraScope: Scope | undefined;
+    for (let attempt = 1; ; attempt++) {
+      let res: Response;
+      try {
+        res = await this.requestOnce(method, url, headers, o, extraScope);
+      } catch (e) {
+        // A keep-alive socket the server closed under us: retry like Go's transport does for idempotent requests.
+        const code = (e as { code?: string }).code;
+        if (attempt < maxAttempts && (code === 'ECONNRESET' || code === 'UND_ERR_SOCKET') && (method === 'GET' || method === 'HEAD')) {
+          this.debug(`Retrying ${method} ${redacted(url)} after a connection error`);
+          continue;
+        }
+        throw e instanceof ImageSourceError ? e : goTransportError(method, redacted(url), e, this.cfg.timeoutMs);
+      }
+      if (attempt === 1 && o.auth && res.statusCode === 401) {
+        const newScope = insufficientScope(res.headers);
+        if (newScope) {
+          this.debug('Detected insufficient_scope error, will retry request with updated scope');
+          await dump(res);
+          extraScope = newScope;
+          try {
+            res = await this.requestOnce(method, url, headers, o, extraScope);
+          } catch (e) {
+            throw e instanceof ImageSourceError ? e : goTransportError(method, redacted(url), e, this.cfg.timeoutMs);
+          }
+        }
+      }
+      if (!RETRYABLE.has(res.statusCode) || attempt >= maxAttempts) return res;
+      await dump(res);
+      delay = Math.min(parseRetryAfter(headerValue(res.headers, 'retry-after'), delay, this.cfg.trace), maxDelayMs);
+      const what = res.statusCode === 429 ? 'Too many requests to' : `Status ${res.statusCode} from`;
+      this.debug(`${what} ${redacted(url)}: sleeping for ${(delay / 1000).toFixed(6)} seconds before next attempt`, {
+        retry: attempt,
+        status: res.statusCode,
+      });
+      await sleep(delay);
+      delay *= 2;
+    }
+  }
+
+  /** One request, following redirects when allowed; Authorization only ever goes to the original origin. */
+  private async requestOnce(
+    method: string,
+    url: URL,
+    headers: Record<string, string>,
+    o: { auth: boolean; followRedirects?: boolean },
+    extraScope: Scope | undefined,
+  ): Promise<Response> {
+    const origin = url.origin;
+    const authHeader = o.auth ? await this.authorization(extraScope) : undefined;
+    let current = url;
+    for (let hop = 0; ; hop++) {
+      const h: Record<string, string> = {
+        'docker-distribution-api-version': 'registry/2.0',
+        'user-agent': USER_AGENT,
+        ...headers,
+      };
+      if (authHeader !== undefined && current.origin === origin) h['authorization'] = authHeader;
+      this.debug(`${method} ${redacted(current)}`);
+      const agent = await this.agent();
+      const res = await agent.request({
+        origin: current.origin,
+        path: current.pathname + current.search,
+        method: method as Dispatcher.HttpMethod,
+        headers: h,
+        signal: AbortSignal.timeout(this.cfg.timeoutMs),
+      });
+      const response: Response = { statusCode: res.statusCode, headers: res.headers, body: res.body, url: current.href };
+      const location = headerValue(res.headers, 'location');
+      if (!o.followRedirects || ![301, 302, 303, 307, 308].includes(res.statusCode) || !location) return response;
+      await dump(response);
+      if (hop + 1 >= LIMITS.maxRedirects) {
+        throw new ImageSourceError(`${method.charAt(0)}${method.slice(1).toLowerCase()} ${goQuote(redacted(current))}: stopped after ${LIMITS.maxRedirects} redirects`);
+      }
+      const next = new URL(location, current);
+      if (next.protocol !== 'https:' && next.protocol !== 'http:') {
+        throw new ImageSourceError(`unsupported redirect to ${goQuote(next.protocol)} from ${redacted(current)}`);
+      }
+      current = next;
+    }
+  }
+
+  private agent(): Promise<Agent> {
+    return (this.agentPromise ??= this.getAgent());
+  }
+
+  private async getAgent(): Promise<Agent> {
+    const tls = this.cfg.tls;
+    const key = JSON.stringify({ dir: tls.dir, ca: tls.extraCAs.length, cc: tls.clientCerts.length, insecure: this.cfg.insecureSkipVerify, t: this.cfg.timeoutMs });
+    let p = this.cfg.pool.agents.get(key);
+    if (!p) {
+      p = (async () => {
+        const connect: Record<string, unknown> = { rejectUnauthorized: !this.cfg.insecureSkipVerify, timeout: this.cfg.timeoutMs };
+        // undici's `ca` REPLACES the default roots: pass the system roots together with the certs.d CAs.
+        if (tls.extraCAs.length > 0) connect['ca'] = [...(await systemRoots(this.cfg.env)), ...tls.extraCAs];
+        if (tls.clientCerts.length > 0) {
+          connect['cert'] = tls.clientCerts.map((c) => c.cert);
+          connect['key'] = tls.clientCerts.map((c) => c.key);
+        }
+        return new this.undici.Agent({
+          keepAliveTimeout: 30_000,
+          headersTimeout: this.cfg.timeoutMs,
+          bodyTimeout: this.cfg.timeoutMs,
+          connect,
+        });
+      })();
+      this.cfg.pool.agents.set(key, p);
+    }
+    return p;
+  }
+
+  // ---------------------------------------------------------------- auth (c/image setupRequestAuth)
+
+  private async authorization(extraScope: Scope | undefined): Promise<string | undefined> {
+    if (this.challenges.length === 0) return undefined;
+    const names: string[] = [];
+    for (const c of this.challenges) {
+      names.push(c.scheme);
+      if (c.scheme === 'basic') {
+        const { username, password } = this.cfg.credentials;
+        return 'Basic ' + Buffer.from(`${username}:${password}`).toString('base64');
+      }
+      if (c.scheme === 'bearer') {
+        const scopes = [this.scope];
+        let cacheKey = '';
+        if (extraScope) {
+          cacheKey = `${extraScope.resourceType}:${extraScope.remoteName}:${extraScope.actions}`;
+          scopes.push(extraScope);
+        }
+        let tokenP = this.tokens.get(cacheKey);
+        if (tokenP) {
+          const t = await tokenP.catch(() => undefined);
+          if (!t || Date.now() > t.expiresAt) tokenP = undefined;
+        }
+        if (!tokenP) {
+          // The in-flight promise is cached too, so parallel requests share one token request.
+          tokenP = this.fetchToken(c, scopes);
+          this.tokens.set(cacheKey, tokenP);
+          tokenP.catch(() => this.tokens.delete(cacheKey));
+        }
+        const token = await tokenP;
+        if (token.token && !this.secrets.includes(token.token)) this.secrets.push(token.token);
+        return `Bearer ${token.token}`;
+      }
+      this.debug(`no handler for ${c.scheme} authentication`);
+    }
+    this.cfg.trace.info(`None of the challenges sent by server (${names.join(', ')}) are supported, trying an unauthenticated request anyway`);
+    return undefined;
+  }
+
+  private async fetchToken(c: Challenge, scopes: Scope[]): Promise<BearerToken> {
+    const realm = c.parameters.get('realm');
+    if (realm === undefined) throw new ImageSourceError('missing realm in bearer auth challenge');
+    let url: URL;
+    try {
+      url = new URL(realm);
+    } catch {
+      throw new ImageSourceError(`parse ${goQuote(realm)}: invalid URI for request`);
+    }
+    const creds = this.cfg.credentials;
+    const service = c.parameters.get('service');
+    const scopeStrings = scopes
+      .filter((s) => s.resourceType && s.remoteName && s.actions)
+      .map((s) => `${s.resourceType}:${s.remoteName}:${s.actions}`);
+    const headers: Record<string, string> = { 'user-agent': USER_AGENT };
+    let method: 'GET' | 'POST';
+    let body: string | undefined;
+    let context: string;
+    if (creds.identityToken) {
+      // OAuth2 refresh-token grant (c/image getBearerTokenOAuth2).
+      method = 'POST';
+      context = 'Trying to obtain access token';
+      const form = new URLSearchParams(url.search);
+      if (service) form.append('service', service);
+      for (const s of scopeStrings) form.append('scope', s);
+      form.append('grant_type', 'refresh_token');
+      form.append('refresh_token', creds.identityToken);
+      form.append('client_id', 'containers/image');
+      body = form.toString();
+      headers['content-type'] = 'application/x-www-form-urlencoded';
+    } else {
+      method = 'GET';
+      context = 'Requesting bearer token';
+      if (creds.username) url.searchParams.append('account', creds.username);
+      if (service) url.searchParams.append('service', service);
+      for (const s of scopeStrings) url.searchParams.append('scope', s);
+      if (creds.username && creds.password) {
+        headers['authorization'] = 'Basic ' + Buffer.from(`${creds.username}:${creds.password}`).toString('base64');
+      }
+    }
+    this.debug(`${method} ${redacted(url)}`, { tokenRequest: true, scopes: scopeStrings });
+    const agent = await this.agent();
+    let res: Dispatcher.ResponseData;
+    try {
+      res = await agent.request({
+        origin: url.origin,
+        path: url.pathname + url.search,
+        method,
+        headers,
+        ...(body !== undefined ? { body } : {}),
+        signal: AbortSignal.timeout(this.cfg.timeoutMs),
+      });
+    } catch (e) {
+      throw goTransportError(method, redacted(url), e, this.cfg.timeoutMs);
+    }
+    const response: Response = { statusCode: res.statusCode, headers: res.headers, body: res.body, url: url.href };
+    if (res.statusCode !== 200) {
+      const errBody = await this.readBody(response, LIMITS.maxErrorBodyBytes).catch(() => new Uint8Array());
+      throw new ImageSourceError(this.scrub(httpResponseToError(res.statusCode, res.headers, errBody, context).message));
+    }
+    const blob = await this.readBody(response, LIMITS.maxTokenBytes);
+    let parsed: { token?: unknown; access_token?: unknown; expires_in?: unknown; issued_at?: unknown };
+    try {
+      parsed = JSON.parse(Buffer.from(blob).toString('utf8')) as typeof parsed;
+    } catch (e) {
+      // c/image quotes the start of the body; a token endpoint's body may hold a token, so we do not.
+      throw new ImageSourceError(`decoding bearer token (last URL ${goQuote(redacted(url))}): ${(e as Error).message}`);
+    }
+    const token = typeof parsed.token === 'string' && parsed.token !== '' ? parsed.token : typeof parsed.access_token === 'string' ? parsed.access_token : '';
+    let expiresIn = typeof parsed.expires_in === 'number' ? Math.trunc(parsed.expires_in) : 0;
+    if (expiresIn < MIN_TOKEN_LIFETIME_S) {
+      expiresIn = MIN_TOKEN_LIFETIME_S;
+      this.debug(`Increasing token expiration to: ${expiresIn} seconds`);
+    }
+    const issuedAt = typeof parsed.issued_at === 'string' && !Number.isNaN(Date.parse(parsed.issued_at)) ? Date.parse(parsed.issued_at) : Date.now();
+    return { token, expiresAt: issuedAt + expiresIn * 1000 };
+  }
+
+  // ---------------------------------------------------------------- helpers
+
+  private async responseError(res: Response): Promise<RegistryHTTPError> {
+    const body = await this.readBody(res, LIMITS.maxErrorBodyBytes).catch(() => new Uint8Array());
+    const e = registryHTTPResponseToError(res.statusCode, res.headers, body);
+    return this.wrap(e, '');
+  }
+
+  /** Prefixes a registry error while keeping its classification (manifest unknown, status). */
+  private wrap(e: RegistryHTTPError, prefix: string): RegistryHTTPError {
+    return new RegistryHTTPError(this.scrub(prefix + e.message), e.statusCode, e.errorCode, e.errorMessage, e.unparsedBody);
+  }
+
+  /** Reads a body up to `limit` bytes (c/image iolimits.ReadAtMost), destroying the stream when it is exceeded. */
+  private async readBody(res: Response, limit: number): Promise<Uint8Array> {
+    const chunks: Buffer[] = [];
+    let total = 0;
+    try {
+      for await (const chunk of res.body) {
+        const b = chunk as Buffer;
+        total += b.length;
+        if (total > limit) {
+          res.body.destroy();
+          throw new ImageSourceError(`exceeded maximum allowed size of ${limit} bytes`);
+        }
+        chunks.push(b);
+      }
+    } catch (e) {
+      if (e instanceof ImageSourceError) throw e;
+      throw goTransportError('GET', redacted(new URL(res.url)), e, this.cfg.timeoutMs);
+    }
+    return new Uint8Array(Buffer.concat(chunks));
+  }
+
+  private debug(message: string, data?: Record<string, unknown>): void {
+    this.cfg.trace.debug(this.scrub(message), data);
+  }
+
+  /** Last line of defence: no known secret survives into text we hand out. */
+  private scrub(text: string): string {
+    let out = text;
+    for (const s of this.secrets) if (s.length >= 4) out = out.split(s).join('REDACTED');
+    return out;
+  }
+}
+
+// -------------------------------------------------------------------- free helpers
+
+function headerValue(headers: Record<string, string | string[] | undefined>, name: string): string | undefined {
+  const v = headers[name];
+  return Array.isArray(v) ? v[0] : v;
+}
+
+async function dump(res: Response): Promise<void> {
+  try {
+    await res.body.dump({ limit: 64 * 1024 });
+  } catch {
+    // a body we do not need; errors reading it do not matter
+  }
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((r) => setTimeout(r, ms));
+}
+
+/** Go's http.StatusText (Node's table has the same IANA phrases). */
+function statusText(code: number): string {
+  return STATUS_CODES[code] ?? '';
+}
+
+/** Go's url.Redacted(): the userinfo password becomes `xxxxx`. */
+export function redacted(u: URL): string {
+  if (!u.password) return u.href;
+  const c = new URL(u.href);
+  c.password = 'xxxxx';
+  return c.href;
+}
+
+/** c/image simplifyContentType (mime.ParseMediaType): lower-cased type/subtype without parameters; invalid → "". */
+export function simplifyContentType(ct: string): string {
+  if (ct === '') return '';
+  const base = ct.split(';')[0]!.trim().toLowerCase();
+  return /^[!#$%&'*+.^_`|~0-9a-z-]+\/[!#$%&'*+.^_`|~0-9a-z-]+$/.test(base) ? base : '';
+}
+
+function insufficientScope(headers: Record<string, string | string[] | undefined>): Scope | undefined {
+  for (const c of parseAuthHeader(headers['www-authenticate'])) {
+    if (c.scheme !== 'bearer' || c.parameters.get('error') !== 'insufficient_scope') continue;
+    const scope = c.parameters.get('scope');
+    if (!scope) continue;
+    const parts = scope.split(':');
+    if (parts.length === 3) return { resourceType: parts[0]!, remoteName: parts[1]!, actions: parts[2]! };
+  }
+  return undefined;
+}
+
+/** c/image parseRetryAfter: seconds or an HTTP date; anything else keeps the current backoff. */
+function parseRetryAfter(value: string | undefined, fallbackMs: number, trace: Trace): number {
+  if (value === undefined || value === '') return fallbackMs;
+  trace.debug(`Detected 'Retry-After' header ${goQuote(value)}`);
+  if (/^-?\d+$/.test(value)) return Math.max(0, Number(value) * 1000);
+  const t = Date.parse(value);
+  if (!Number.isNaN(t)) {
+    const delta = t - Date.now();
+    if (delta > 0) return delta;
+    trace.debug('Retry-After date in the past, ignoring it');
+    return fallbackMs;
+  }
+  trace.debug('Invalid Retry-After format, ignoring it');
+  return fallbackMs;
+}
+
+/** go-digest Validate for the algorithms Go's crypto provides; returns the node hash name. */
+export function validateDigest(d: string, wrap: (msg: string) => string): 'sha256' | 'sha384' | 'sha512' {
+  const i = d.indexOf(':');
+  if (i <= 0 || i + 1 === d.length) throw new ImageSourceError(wrap('invalid checksum digest format'));
+  const alg = d.slice(0, i);
+  const hex = d.slice(i + 1);
+  const lengths: Record<string, number> = { sha256: 64, sha384: 96, sha512: 128 };
+  const want = lengths[alg];
+  if (want === undefined) throw new ImageSourceError(wrap('unsupported digest algorithm'));
+  if (hex.length !== want) throw new ImageSourceError(wrap('invalid checksum digest length'));
+  if (!/^[a-f0-9]+$/.test(hex)) throw new ImageSourceError(wrap('invalid checksum digest format'));
+  return alg as 'sha256' | 'sha384' | 'sha512';
+}

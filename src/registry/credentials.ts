@@ -1,0 +1,307 @@
+import { spawn } from 'node:child_process';
+import { readFile, stat } from 'node:fs/promises';
+import { join } from 'node:path';
+import { ImageSourceError } from '../errors.js';
+import type { Trace } from '../trace.js';
+
+/**
+ * Registry credentials, found the way containers/image 5.34 pkg/docker/config finds them for a pull:
+ *  1. `--creds` (SystemContext.DockerAuthConfig) wins outright;
+ *  2. `--authfile` (or `$REGISTRY_AUTH_FILE`, which skopeo/podman use as the flag's default) — and then *only* it;
+ *  3. otherwise, in order: `$XDG_RUNTIME_DIR/containers/auth.json` (or `/run/containers/$UID/auth.json`),
+ *     `$XDG_CONFIG_HOME/containers/auth.json` (or `~/.config/…`), `$DOCKER_CONFIG/config.json` (or
+ *     `~/.docker/config.json`), `~/.dockercfg` (legacy format).
+ * In each file a `credHelpers[registry]` entry (run as `docker-credential-<helper> get`) beats `auths`; `auths` keys
+ * are tried from the most specific (`host/ns/repo`) to the host, then normalised (`https://host/v1/`, docker.io aliases).
+ * Docker's `credsStore` is *not* consulted: c/image does not read it either (see report); a trace note says so.
+ *
+ * Credentials are secrets: they are never put in trace events or error messages.
+ */
+export interface Credentials {
+  username: string;
+  password: string;
+  /** OAuth2 refresh token (`identitytoken`, or a helper's `<token>` user). */
+  identityToken: string;
+}
+
+export const NO_CREDENTIALS: Credentials = Object.freeze({ username: '', password: '', identityToken: '' });
+
+export interface CredentialOptions {
+  creds?: string;
+  authfile?: string;
+  env: Readonly<Record<string, string | undefined>>;
+  homeDir: string;
+  euid: number;
+  trace: Trace;
+}
+
+/** `key` is the repository name (`host[:port]/path`), as c/image GetCredentialsForRef uses `ref.Name()`. */
+export async function getCredentialsForRef(key: string, opts: CredentialOptions): Promise<Credentials> {
+  validateKey(key);
+  if (opts.creds !== undefined) {
+    opts.trace.debug(`Returning credentials for ${key} from DockerAuthConfig`);
+    return parseCreds(opts.creds);
+  }
+  const slash = key.indexOf('/');
+  const registry = slash === -1 ? key : key.slice(0, slash);
+
+  const paths = await authFilePaths(opts);
+  for (const path of paths) {
+    let creds: Credentials;
+    try {
+      creds = await findCredentialsInFile(key, registry, path, opts);
+    } catch (e) {
+      // c/image collects the error of the auth-file "helper" and, with no other helper configured, returns it.
+      throw e instanceof ImageSourceError ? e : new ImageSourceError(String((e as Error).message ?? e));
+    }
+    if (!isEmpty(creds)) {
+      opts.trace.debug(`Found credentials for ${key} in credential helper containers-auth.json in file ${path.path}`);
+      return creds;
+    }
+  }
+  opts.trace.debug(`No credentials for ${key} found`);
+  return NO_CREDENTIALS;
+}
+
+/** skopeo's parseCreds: `user[:password]`; an empty string is an error. (No interactive prompt here.) */
+export function parseCreds(creds: string): Credentials {
+  if (creds === '') throw new ImageSourceError("credentials can't be empty");
+  const i = creds.indexOf(':');
+  if (i === -1) return { username: creds, password: '', identityToken: '' };
+  if (i === 0) throw new ImageSourceError('username can\'t be empty');
+  return { username: creds.slice(0, i), password: creds.slice(i + 1), identityToken: '' };
+}
+
+function isEmpty(c: Credentials): boolean {
+  return c.username === '' && c.password === '' && c.identityToken === '';
+}
+
+/** c/image validateKey. */
+function validateKey(key: string): void {
+  if (key.startsWith('http://') || key.startsWith('https://')) throw new ImageSourceError(`key ${key} contains http[s]:// prefix`);
+  if (key.includes('@')) throw new ImageSourceError(`key ${key} contains a '@' character`);
+  const slash = key.indexOf('/');
+  if (slash !== -1 && key.slice(slash + 1).includes(':')) {
+    throw new ImageSourceError(`key ${key} contains a ':' character after host[:port]`);
+  }
+}
+
+interface AuthPath {
+  path: string;
+  legacyFormat: boolean;
+}
+
+export async function authFilePaths(opts: CredentialOptions): Promise<AuthPath[]> {
+  const env = opts.env;
+  const explicit = opts.authfile ?? (env['REGISTRY_AUTH_FILE'] || undefined);
+  if (explicit !== undefined && explicit !== '') return [{ path: explicit, legacyFormat: false }];
+  const paths: AuthPath[] = [];
+  const runtimeDir = env['XDG_RUNTIME_DIR'];
+  if (runtimeDir) {
+    let exists = true;
+    try {
+      await stat(runtimeDir);
+    } catch (e) {
+      exists = (e as NodeJS.ErrnoException).code !== 'ENOENT';
+    }
+    if (exists) paths.push({ path: join(runtimeDir, 'containers/auth.json'), legacyFormat: false });
+    else {
+      opts.trace.warn(
+        `${JSON.stringify(runtimeDir)} directory set by $XDG_RUNTIME_DIR does not exist. Either create the directory or unset $XDG_RUNTIME_DIR.: stat ${runtimeDir}: no such file or directory: Trying to pull image in the event that it is a public image.`,
+      );
+    }
+  } else {
+    paths.push({ path: `/run/containers/${opts.euid}/auth.json`, legacyFormat: false });
+  }
+  const xdgConfigHome = env['XDG_CONFIG_HOME'] || join(opts.homeDir, '.config');
+  paths.push({ path: join(xdgConfigHome, 'containers/auth.json'), legacyFormat: false });
+  const dockerConfig = env['DOCKER_CONFIG'];
+  paths.push({ path: dockerConfig ? join(dockerConfig, 'config.json') : join(opts.homeDir, '.docker/config.json'), legacyFormat: false });
+  paths.push({ path: join(opts.homeDir, '.dockercfg'), legacyFormat: true });
+  return paths;
+}
+
+interface AuthEntry {
+  auth?: unknown;
+  identitytoken?: unknown;
+}
+
+interface ParsedAuthFile {
+  auths: Map<string, AuthEntry>;
+  credHelpers: Map<string, string>;
+  credsStore?: string;
+}
+
+async function parseAuthFile(path: AuthPath): Promise<ParsedAuthFile> {
+  let raw: string;
+  try {
+    raw = await readFile(path.path, 'utf8');
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT') return { auths: new Map(), credHelpers: new Map() };
+    const text = code === 'EACCES' ? 'permission denied' : code === 'EISDIR' ? 'is a directory' : (e as Error).message;
+    throw new ImageSourceError(`reading JSON file ${JSON.stringify(path.path)}: open ${path.path}: ${text}`);
+  }
+  let doc: unknown;
+  try {
+    doc = JSON.parse(raw);
+  } catch (e) {
+    throw new ImageSourceError(
+      `reading JSON file ${JSON.stringify(path.path)}: unmarshaling JSON at ${JSON.stringify(path.path)}: ${(e as Error).message}`,
+    );
+  }
+  const bad = (what: string): never => {
+    throw new ImageSourceError(
+      `reading JSON file ${JSON.stringify(path.path)}: unmarshaling JSON at ${JSON.stringify(path.path)}: json: cannot unmarshal ${what}`,
+    );
+  };
+  const asObject = (v: unknown, what: string): Record<string, unknown> => {
+    if (v === null || v === undefined) return {};
+    if (typeof v !== 'object' || Array.isArray(v)) return bad(what);
+    return v as Record<string, unknown>;
+  };
+  const out: ParsedAuthFile = { auths: new Map(), credHelpers: new Map() };
+  if (path.legacyFormat) {
+    for (const [k, v] of Object.entries(asObject(doc, 'into Go value of type map[string]config.dockerAuthConfig'))) {
+      out.auths.set(k, asObject(v, 'into Go value of type config.dockerAuthConfig') as AuthEntry);
+    }
+    return out;
+  }
+  const top = asObject(doc, 'into Go value of type config.dockerConfigFile');
+  for (const [k, v] of Object.entries(asObject(top['auths'], 'into Go struct field dockerConfigFile.auths'))) {
+    out.auths.set(k, asObject(v, 'into Go value of type config.dockerAuthConfig') as AuthEntry);
+  }
+  for (const [k, v] of Object.entries(asObject(top['credHelpers'], 'into Go struct field dockerConfigFile.credHelpers'))) {
+    if (typeof v !== 'string') bad('into Go struct field dockerConfigFile.credHelpers of type string');
+    out.credHelpers.set(k, v as string);
+  }
+  if (typeof top['credsStore'] === 'string') out.credsStore = top['credsStore'];
+  return out;
+}
+
+async function findCredentialsInFile(key: string, registry: string, path: AuthPath, opts: CredentialOptions): Promise<Credentials> {
+  const file = await parseAuthFile(path);
+  const helper = file.credHelpers.get(registry);
+  if (helper !== undefined) {
+    opts.trace.debug(`Looking up in credential helper ${helper} based on credHelpers entry in ${path.path}`);
+    return getCredsFromCredHelper(helper, registry, opts);
+  }
+  const keys = path.legacyFormat ? [registry] : authKeysForKey(key);
+  for (const k of keys) {
+    const entry = file.auths.get(k);
+    if (entry !== undefined) return decodeDockerAuth(path.path, k, entry, opts.trace);
+  }
+  const normalized = normalizeRegistry(registry);
+  for (const [k, entry] of file.auths) {
+    if (normalizeAuthFileKey(k, path.legacyFormat) === normalized) return decodeDockerAuth(path.path, k, entry, opts.trace);
+  }
+  if (file.credsStore !== undefined) {
+    opts.trace.debug(`Ignoring "credsStore" ${JSON.stringify(file.credsStore)} in ${path.path}: containers/image does not use it (only credHelpers)`, {
+      hint: 'credsStore-ignored',
+    });
+  }
+  opts.trace.debug(`No credentials matching ${key} found in ${path.path}`);
+  return NO_CREDENTIALS;
+}
+
+/** `quay.io/repo/ns/image` → itself, `quay.io/repo/ns`, `quay.io/repo`, `quay.io`. */
+export function authKeysForKey(key: string): string[] {
+  const res: string[] = [];
+  for (;;) {
+    res.push(key);
+    const i = key.lastIndexOf('/');
+    if (i === -1) return res;
+    key = key.slice(0, i);
+  }
+}
+
+function decodeDockerAuth(path: string, key: string, entry: AuthEntry, trace: Trace): Credentials {
+  const auth = typeof entry.auth === 'string' ? entry.auth : '';
+  if (!/^[A-Za-z0-9+/]*={0,2}$/.test(auth) || auth.length % 4 !== 0) {
+    // Go's base64.StdEncoding error; the offset is all it reveals, never the content.
+    throw new ImageSourceError(`illegal base64 data at input byte ${firstBadBase64Offset(auth)}`);
+  }
+  const decoded = Buffer.from(auth, 'base64').toString('utf8');
+  const colon = decoded.indexOf(':');
+  if (colon === -1) {
+    if (decoded.length > 0) {
+      trace.warn(`Error parsing the "auth" field of a credential entry ${JSON.stringify(key)} in ${JSON.stringify(path)}, missing semicolon`);
+    } else {
+      trace.debug(`Found an empty credential entry ${JSON.stringify(key)} in ${JSON.stringify(path)} (an unhandled credential helper marker?), moving on`);
+    }
+    return NO_CREDENTIALS;
+  }
+  return {
+    username: decoded.slice(0, colon),
+    password: decoded.slice(colon + 1).replace(/^\0+|\0+$/g, ''),
+    identityToken: typeof entry.identitytoken === 'string' ? entry.identitytoken : '',
+  };
+}
+
+function firstBadBase64Offset(s: string): number {
+  for (let i = 0; i < s.length; i++) if (!/[A-Za-z0-9+/=]/.test(s[i]!)) return i;
+  return s.length - (s.length % 4);
+}
+
+function normalizeAuthFileKey(key: string, legacyFormat: boolean): string {
+  let stripped = key.replace(/^http:\/\//, '');
+  if (stripped === key) stripped = key.replace(/^https:\/\//, '');
+  if (legacyFormat || stripped !== key) stripped = stripped.split('/')[0]!;
+  return normalizeRegistry(stripped);
+}
+
+function normalizeRegistry(registry: string): string {
+  return registry === 'registry-1.docker.io' || registry === 'docker.io' ? 'index.docker.io' : registry;
+}
+
+/** docker-credential-helpers client.Get: `docker-credential-<helper> get` with the registry on stdin. */
+async function getCredsFromCredHelper(helper: string, registry: string, opts: CredentialOptions): Promise<Credentials> {
+  const program = `docker-credential-${helper}`;
+  const { code, stdout, spawnError } = await runHelper(program, registry, opts.env);
+  const out = stdout.trim();
+  if (spawnError !== undefined || code !== 0) {
+    if (out.includes('credentials not found in native keychain')) {
+      opts.trace.debug(`Not logged in to ${registry} with credential helper ${helper}`);
+      return NO_CREDENTIALS;
+    }
+    const err = spawnError !== undefined ? `exec: ${JSON.stringify(program)}: executable file not found in $PATH` : `exit status ${code}`;
+    // The helper's output on failure is an error text, not a secret; still capped so a chatty helper can't flood us.
+    throw new ImageSourceError(`error getting credentials - err: ${err}, out: \`${out.slice(0, 200)}\``);
+  }
+  let parsed: { Username?: unknown; Secret?: unknown };
+  try {
+    parsed = JSON.parse(out) as { Username?: unknown; Secret?: unknown };
+  } catch {
+    throw new ImageSourceError(`error reading credentials from ${program}: invalid JSON`);
+  }
+  const username = typeof parsed.Username === 'string' ? parsed.Username : '';
+  const secret = typeof parsed.Secret === 'string' ? parsed.Secret : '';
+  if (username === '<token>') return { username: '', password: '', identityToken: secret };
+  return { username, password: secret, identityToken: '' };
+}
+
+function runHelper(
+  program: string,
+  input: string,
+  env: Readonly<Record<string, string | undefined>>,
+): Promise<{ code: number | null; stdout: string; spawnError?: Error }> {
+  return new Promise((resolve) => {
+    let child;
+    try {
+      child = spawn(program, ['get'], { env: env as NodeJS.ProcessEnv, stdio: ['pipe', 'pipe', 'ignore'] });
+    } catch (e) {
+      resolve({ code: null, stdout: '', spawnError: e as Error });
+      return;
+    }
+    const chunks: Buffer[] = [];
+    let size = 0;
+    child.stdout.on('data', (c: Buffer) => {
+      size += c.length;
+      if (size <= 1024 * 1024) chunks.push(c);
+    });
+    child.on('error', (e) => resolve({ code: null, stdout: '', spawnError: e }));
+    child.on('close', (code) => resolve({ code, stdout: Buffer.concat(chunks).toString('utf8') }));
+    child.stdin.on('error', () => undefined); // the helper may exit without reading stdin
+    child.stdin.end(input);
+  });
+}

@@ -1,0 +1,79 @@
+/**
+ * Public face of the registry module: the docker transport's view of registries (distribution v2 / OCI API),
+ * credentials, TLS and containers-registries.d. Importing this module loads no HTTP stack: undici is imported
+ * by `openRegistryClient` only.
+ */
+import { ImageSourceError } from '../errors.js';
+import { LIMITS } from '../limits.js';
+import type { Trace } from '../trace.js';
+import { RegistryClient } from './client.js';
+import { getCredentialsForRef } from './credentials.js';
+import type { RegistryOptions } from './options.js';
+import { RegistryPool } from './pool.js';
+import { loadTLSMaterial } from './tls.js';
+
+export type { RegistryOptions, RetryOptions, PlatformChoice } from './options.js';
+export { RegistryPool } from './pool.js';
+export { RegistryClient, MANIFEST_ACCEPT, simplifyContentType, validateDigest } from './client.js';
+export { RegistryHTTPError, isManifestUnknownError } from './errors.js';
+export { getCredentialsForRef, parseCreds, authFilePaths, type Credentials } from './credentials.js';
+export { loadTLSMaterial, dockerCertDir, type TLSMaterial } from './tls.js';
+export {
+  loadRegistriesD,
+  loadAndMergeRegistriesD,
+  registriesDirPath,
+  useSigstoreAttachments,
+  lookasideBaseURL,
+  lookasideSignatureURL,
+  type RegistriesDConfig,
+  type RegistryNamespace,
+} from './registries-d.js';
+export { wantedPlatforms, chooseInstance, parsePlatformChoice, type ListEntry } from './platform.js';
+export { parseAuthHeader, type Challenge } from './www-authenticate.js';
+
+/** c/image: 5 attempts, 2 s initial delay doubling, at most 60 s. */
+export const DEFAULT_RETRY = { maxAttempts: 5, initialDelayMs: 2000, maxDelayMs: 60_000 } as const;
+
+export function effectiveEuid(opts: Pick<RegistryOptions, 'euid'>): number {
+  return opts.euid ?? process.geteuid?.() ?? 0;
+}
+
+/**
+ * c/image newDockerClientFromRef (pull side): credentials for `domain/repository`, TLS material for the host, and a
+ * client that has not yet talked to the network. Trace lines come in c/image's order.
+ */
+export async function openRegistryClient(
+  domain: string,
+  repository: string,
+  opts: RegistryOptions,
+  extra: { pool?: RegistryPool; trace?: Trace } = {},
+): Promise<RegistryClient> {
+  const trace = extra.trace ?? opts.trace;
+  let credentials;
+  try {
+    credentials = await getCredentialsForRef(`${domain}/${repository}`, {
+      ...(opts.creds !== undefined ? { creds: opts.creds } : {}),
+      ...(opts.authfile !== undefined ? { authfile: opts.authfile } : {}),
+      env: opts.env,
+      homeDir: opts.homeDir,
+      euid: effectiveEuid(opts),
+      trace,
+    });
+  } catch (e) {
+    throw new ImageSourceError(`getting username and password: ${(e as Error).message}`);
+  }
+  const tls = await loadTLSMaterial(domain, { ...(opts.certDir !== undefined ? { certDir: opts.certDir } : {}), homeDir: opts.homeDir, ...(opts.etcDir !== undefined ? { etcDir: opts.etcDir } : {}) }, trace);
+  const undici = await import('undici'); // ~150 ms: only docker: images pay for it
+  return new RegistryClient(undici, {
+    domain,
+    repository,
+    credentials,
+    tls,
+    insecureSkipVerify: opts.tlsVerify === false,
+    timeoutMs: opts.timeoutMs ?? LIMITS.requestTimeoutMs,
+    retry: { ...DEFAULT_RETRY, ...(opts.retry ?? {}) },
+    env: opts.env,
+    trace,
+    pool: extra.pool ?? opts.pool ?? new RegistryPool(),
+  });
+}
