@@ -3,6 +3,9 @@
  * %q (`Signature for identity %q is not accepted`); rendering them the same way keeps our messages byte-identical
  * and keeps control characters from a hostile signature out of a terminal.
  */
+/** Go strconv.IsPrint: letters, marks, numbers, punctuation and symbols; of the spaces only U+0020. */
+const GO_PRINTABLE = /^[\p{L}\p{M}\p{N}\p{P}\p{S}]$/u;
+
 export function goQuote(s: string): string {
   let out = '"';
   for (const ch of s) {
@@ -18,11 +21,9 @@ export function goQuote(s: string): string {
       case '\f': out += '\\f'; continue;
       case '\v': out += '\\v'; continue;
     }
-    if (cp === 0xfffd && ch !== '\ufffd') { out += '\\ufffd'; continue; }
     if (cp < 0x20 || cp === 0x7f) out += '\\x' + cp.toString(16).padStart(2, '0');
-    else if ((cp >= 0x80 && cp < 0xa0) || cp === 0xad || (cp >= 0xd800 && cp <= 0xdfff)) {
-      out += cp > 0xffff ? '\\U' + cp.toString(16).padStart(8, '0') : '\\u' + cp.toString(16).padStart(4, '0');
-    } else out += ch;
+    else if (ch === ' ' || GO_PRINTABLE.test(ch)) out += ch;
+    else out += cp > 0xffff ? '\\U' + cp.toString(16).padStart(8, '0') : '\\u' + cp.toString(16).padStart(4, '0');
   }
   return out + '"';
 }
