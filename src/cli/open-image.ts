@@ -44,7 +44,7 @@ export async function openImageSource(
         ...(access.authfile !== undefined ? { authfile: access.authfile } : {}),
         ...(access.creds !== undefined ? { creds: access.creds } : {}),
         ...(access.certDir !== undefined ? { certDir: access.certDir } : {}),
-        ...(access.registriesD !== undefined ? { registriesDir: access.registriesD } : {}),
+        ...((access.registriesD ?? access['registries.d']) !== undefined ? { registriesDir: (access.registriesD ?? access['registries.d'])! } : {}),
         ...(access.registriesConf !== undefined ? { registriesConf: access.registriesConf } : {}),
         ...(access.timeout !== undefined ? { timeoutMs: access.timeout * 1000 } : {}),
         tlsVerify: access.tlsVerify,

@@ -7,6 +7,8 @@ export interface PolicyOptions {
 
 export interface ImageAccessOptions {
   registriesD?: string;
+  /** commander keeps the dotted flag name as the key: `--registries.d` → `opts['registries.d']`. */
+  'registries.d'?: string;
   registriesConf?: string;
   authfile?: string;
   creds?: string;
