@@ -9,6 +9,7 @@ import {
   lookasideSignatureURL,
   effectiveEuid,
   loadRegistriesD,
+  memoTraced,
   openRegistryClient,
   parsePlatformChoice,
   RegistryPool,
@@ -19,6 +20,7 @@ import {
   type RegistryClient,
   type RegistryOptions,
 } from '../registry/index.js';
+import { Trace } from '../trace.js';
 import { goQuote } from '../util/go-format.js';
 import { readFileLimited, isNotFound } from './files.js';
 import { manifestDigest } from './manifest-digest.js';
@@ -80,7 +82,9 @@ export function openDockerImageSource(ref: ImageReference, opts: DockerSourceOpt
     (opened ??= (async () => {
       try {
         trace.debug(`Trying to access ${goQuote(dref.toString())}`);
-        const config = await loadRegistriesD({ ...(opts.registriesDir !== undefined ? { registriesDir: opts.registriesDir } : {}), homeDir: opts.homeDir, trace });
+        // Once per run: every image of a batch reads the same registries.d (its debug lines are replayed).
+        const rdOpts = { ...(opts.registriesDir !== undefined ? { registriesDir: opts.registriesDir } : {}), homeDir: opts.homeDir };
+        const config = await memoTraced(pool, `registries.d\0${JSON.stringify(rdOpts)}`, trace, (t) => loadRegistriesD({ ...rdOpts, trace: t }));
         const client = await openRegistryClient(dref.domain, dref.path, opts, { pool, trace });
         const lookasideBase = lookasideBaseURL(config, ref, { homeDir: opts.homeDir, euid: effectiveEuid(opts) }, trace);
         const useAttachments = useSigstoreAttachments(config, ref, trace);
@@ -208,10 +212,28 @@ export function openDockerImageSource(ref: ImageReference, opts: DockerSourceOpt
     if (layers.length > LIMITS.maxSigstoreAttachments) {
       throw new ImageSourceError(`sigstore attachment manifest ${sigRef} has ${layers.length} layers, more than the ${LIMITS.maxSigstoreAttachments} imgpolicy reads`);
     }
+    // The blobs are independent: fetch them at once (one round trip instead of one per signature). Each fetch's
+    // debug lines are buffered and appended in layer order, and the first failing layer (in order) is the error,
+    // as in c/image's sequential loop. Layers naming the same blob (two signatures over one payload) share a fetch.
+    const fetches = new Map<string, { trace: Trace; p: Promise<Uint8Array> }>();
+    for (const layer of layers) {
+      if (fetches.has(layer.digest)) continue;
+      const t = new Trace();
+      const p = client.fetchBlob(layer.digest, LIMITS.maxSignatureBytes, t);
+      p.catch(() => undefined); // awaited below, in order
+      fetches.set(layer.digest, { trace: t, p });
+    }
+    const replayed = new Set<string>();
     const out: SigstoreSignature[] = [];
     for (const [i, layer] of layers.entries()) {
       trace.debug(`Fetching sigstore attachment ${i + 1}/${layers.length}: ${layer.digest}`);
-      const payload = await client.fetchBlob(layer.digest, LIMITS.maxSignatureBytes);
+      const f = fetches.get(layer.digest)!;
+      if (!replayed.has(layer.digest)) {
+        replayed.add(layer.digest);
+        await f.p.catch(() => undefined);
+        trace.events.push(...f.trace.events);
+      }
+      const payload = await f.p;
       out.push({ format: 'sigstore', mimeType: layer.mediaType, payload, annotations: layer.annotations });
     }
     return out;

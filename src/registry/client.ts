@@ -1,6 +1,5 @@
 import { createHash } from 'node:crypto';
 import { STATUS_CODES } from 'node:http';
-import type { Agent, Dispatcher } from 'undici';
 import { ImageSourceError } from '../errors.js';
 import { LIMITS } from '../limits.js';
 import type { Trace } from '../trace.js';
@@ -8,7 +7,8 @@ import { goQuote } from '../util/go-format.js';
 import type { Credentials } from './credentials.js';
 import { goTransportError, httpResponseToError, registryHTTPResponseToError, RegistryHTTPError } from './errors.js';
 import type { RetryOptions } from './options.js';
-import type { RegistryPool } from './pool.js';
+import { discardBody, HttpAgent, type HttpBody } from './http.js';
+import type { PingResult, RegistryPool } from './pool.js';
 import { systemRoots, type TLSMaterial } from './tls.js';
 import { parseAuthHeader, type Challenge } from './www-authenticate.js';
 
@@ -42,8 +42,6 @@ const MIN_TOKEN_LIFETIME_S = 60;
  */
 const RETRYABLE = new Set([429, 502, 503, 504]);
 
-type Undici = typeof import('undici');
-
 export interface RegistryClientConfig {
   /** The reference's domain (`docker.io`, `127.0.0.1:5000`); the client talks to `registry-1.docker.io` for docker.io. */
   domain: string;
@@ -63,7 +61,7 @@ export interface RegistryClientConfig {
 interface Response {
   statusCode: number;
   headers: Record<string, string | string[] | undefined>;
-  body: Dispatcher.ResponseData['body'];
+  body: HttpBody;
   url: string;
 }
 
@@ -87,15 +85,12 @@ export class RegistryClient {
   supportsSignatures = false;
   private pingPromise: Promise<void> | undefined;
   private readonly tokens: Map<string, Promise<BearerToken>>;
-  private agentPromise: Promise<Agent> | undefined;
+  private agentPromise: Promise<HttpAgent> | undefined;
   private readonly scope: Scope;
   /** Strings that must never appear in a trace event or an error message. */
   private readonly secrets: string[] = [];
 
-  constructor(
-    private readonly undici: Undici,
-    private readonly cfg: RegistryClientConfig,
-  ) {
+  constructor(private readonly cfg: RegistryClientConfig) {
     this.registry = cfg.domain === 'docker.io' ? 'registry-1.docker.io' : cfg.domain;
     this.scope = { resourceType: 'repository', remoteName: cfg.repository, actions: 'pull' };
     for (const s of [cfg.credentials.password, cfg.credentials.identityToken]) if (s) this.secrets.push(s);
@@ -117,10 +112,15 @@ export class RegistryClient {
   // ---------------------------------------------------------------- public operations
 
   /** c/image fetchManifest. `maxBytes` defaults to the manifest limit. */
-  async fetchManifest(tagOrDigest: string, maxBytes: number = LIMITS.maxManifestBytes): Promise<{ bytes: Uint8Array; mimeType: string; dockerContentDigest?: string }> {
-    const res = await this.makeRequest('GET', `/v2/${this.cfg.repository}/manifests/${tagOrDigest}`, { accept: MANIFEST_ACCEPT.join(', ') }, {});
+  async fetchManifest(
+    tagOrDigest: string,
+    maxBytes: number = LIMITS.maxManifestBytes,
+    trace?: Trace,
+  ): Promise<{ bytes: Uint8Array; mimeType: string; dockerContentDigest?: string }> {
+    const debug = this.debugTo(trace);
+    const res = await this.makeRequest('GET', `/v2/${this.cfg.repository}/manifests/${tagOrDigest}`, { accept: MANIFEST_ACCEPT.join(', ') }, {}, debug);
     const contentType = headerValue(res.headers, 'content-type') ?? '';
-    this.debug(`Content-Type from manifest GET is ${goQuote(contentType)}`);
+    debug(`Content-Type from manifest GET is ${goQuote(contentType)}`);
     if (res.statusCode !== 200) {
       const err = await this.responseError(res);
       throw this.wrap(err, `reading manifest ${tagOrDigest} in ${this.name}: `);
@@ -141,10 +141,11 @@ export class RegistryClient {
    * c/image getOCIDescriptorContents: the blob by digest, at most `maxBytes`, and it must hash to the digest.
    * Blob redirects (to object storage) are followed; credentials only go to the registry's own origin.
    */
-  async fetchBlob(digest: string, maxBytes: number): Promise<Uint8Array> {
+  async fetchBlob(digest: string, maxBytes: number, trace?: Trace): Promise<Uint8Array> {
     const algorithm = validateDigest(digest, (msg) => `invalid digest ${goQuote(digest)}: ${msg}`);
-    this.debug(`Downloading /v2/${this.cfg.repository}/blobs/${digest}`);
-    const res = await this.makeRequest('GET', `/v2/${this.cfg.repository}/blobs/${digest}`, {}, { followRedirects: true });
+    const debug = this.debugTo(trace);
+    debug(`Downloading /v2/${this.cfg.repository}/blobs/${digest}`);
+    const res = await this.makeRequest('GET', `/v2/${this.cfg.repository}/blobs/${digest}`, {}, { followRedirects: true }, debug);
     if (res.statusCode !== 200) {
       const err = await this.responseError(res);
       throw this.wrap(err, 'fetching blob: ');
@@ -221,28 +222,66 @@ export class RegistryClient {
   }
 
   private async doPing(): Promise<void> {
-    const attempt = async (scheme: 'https' | 'http'): Promise<void> => {
+    const key = `${this.registry}#${this.agentKey()}`;
+    let shared = this.cfg.pool.pings.get(key);
+    if (!shared) {
+      shared = this.pingOnce();
+      this.cfg.pool.pings.set(key, shared);
+      // Only a success is shared: the next image after a failure pings again, as c/image would.
+      shared.catch(() => this.cfg.pool.pings.delete(key));
+      const r = await shared;
+      this.adopt(r);
+      return;
+    }
+    let r: PingResult;
+    try {
+      r = await shared;
+    } catch {
+      // Another image's ping failed while we waited: ping ourselves, so this image reports its own error.
+      r = await this.pingOnce();
+    }
+    for (const line of r.debugLines) this.debug(line);
+    this.adopt(r);
+  }
+
+  private adopt(r: PingResult): void {
+    this.challenges = r.challenges;
+    this.scheme = r.scheme;
+    this.supportsSignatures = r.supportsSignatures;
+  }
+
+  /** One ping (https, then http when TLS is not verified), its debug lines recorded for reuse. */
+  private async pingOnce(): Promise<PingResult> {
+    const debugLines: string[] = [];
+    const debug = (line: string): void => {
+      debugLines.push(line);
+      this.debug(line);
+    };
+    const attempt = async (scheme: 'https' | 'http'): Promise<PingResult> => {
       const url = new URL(`${scheme}://${this.registry}/v2/`);
       let res: Response;
       try {
-        res = await this.requestWithRetries('GET', url, {}, { auth: false });
+        res = await this.requestWithRetries('GET', url, {}, { auth: false }, debug);
       } catch (e) {
-        this.debug(`Ping ${url.href} err ${(e as Error).message}`);
+        debug(`Ping ${url.href} err ${(e as Error).message}`);
         throw e;
       }
-      this.debug(`Ping ${url.href} status ${res.statusCode}`);
+      debug(`Ping ${url.href} status ${res.statusCode}`);
       if (res.statusCode !== 200 && res.statusCode !== 401) throw await this.responseError(res);
       await dump(res);
-      this.challenges = parseAuthHeader(res.headers['www-authenticate']);
-      this.scheme = scheme;
-      this.supportsSignatures = headerValue(res.headers, 'x-registry-supports-signatures') === '1';
+      return {
+        scheme,
+        challenges: parseAuthHeader(res.headers['www-authenticate']),
+        supportsSignatures: headerValue(res.headers, 'x-registry-supports-signatures') === '1',
+        debugLines,
+      };
     };
     try {
       try {
-        await attempt('https');
+        return await attempt('https');
       } catch (e) {
         if (!this.cfg.insecureSkipVerify) throw e;
-        await attempt('http');
+        return await attempt('http');
       }
     } catch (e) {
       throw new ImageSourceError(this.scrub(`pinging container registry ${this.registry}: ${(e as Error).message}`));
@@ -251,10 +290,16 @@ export class RegistryClient {
 
   // ---------------------------------------------------------------- requests
 
-  private async makeRequest(method: string, path: string, headers: Record<string, string>, o: { followRedirects?: boolean }): Promise<Response> {
+  private async makeRequest(
+    method: string,
+    path: string,
+    headers: Record<string, string>,
+    o: { followRedirects?: boolean },
+    debug: (line: string) => void = (l) => this.debug(l),
+  ): Promise<Response> {
     await this.ping();
     const url = new URL(`${this.scheme}://${this.registry}${path}`);
-    return this.requestWithRetries(method, url, headers, { auth: true, followRedirects: o.followRedirects ?? false });
+    return this.requestWithRetries(method, url, headers, { auth: true, followRedirects: o.followRedirects ?? false }, debug);
   }
 
   /** c/image makeRequestToResolvedURL: the insufficient_scope retry, then the 429 (and 5xx) backoff loop. */
@@ -263,6 +308,7 @@ export class RegistryClient {
     url: URL,
     headers: Record<string, string>,
     o: { auth: boolean; followRedirects?: boolean },
+    debug: (line: string) => void = (l) => this.debug(l),
   ): Promise<Response> {
     const { maxAttempts, initialDelayMs, maxDelayMs } = this.cfg.retry;
     let delay = initialDelayMs;
@@ -270,12 +316,12 @@ export class RegistryClient {
     for (let attempt = 1; ; attempt++) {
       let res: Response;
       try {
-        res = await this.requestOnce(method, url, headers, o, extraScope);
+        res = await this.requestOnce(method, url, headers, o, extraScope, debug);
       } catch (e) {
         // A keep-alive socket the server closed under us: retry like Go's transport does for idempotent requests.
         const code = (e as { code?: string }).code;
         if (attempt < maxAttempts && (code === 'ECONNRESET' || code === 'UND_ERR_SOCKET') && (method === 'GET' || method === 'HEAD')) {
-          this.debug(`Retrying ${method} ${redacted(url)} after a connection error`);
+          debug(`Retrying ${method} ${redacted(url)} after a connection error`);
           continue;
         }
         throw e instanceof ImageSourceError ? e : goTransportError(method, redacted(url), e, this.cfg.timeoutMs);
@@ -283,11 +329,11 @@ export class RegistryClient {
       if (attempt === 1 && o.auth && res.statusCode === 401) {
         const newScope = insufficientScope(res.headers);
         if (newScope) {
-          this.debug('Detected insufficient_scope error, will retry request with updated scope');
+          debug('Detected insufficient_scope error, will retry request with updated scope');
           await dump(res);
           extraScope = newScope;
           try {
-            res = await this.requestOnce(method, url, headers, o, extraScope);
+            res = await this.requestOnce(method, url, headers, o, extraScope, debug);
           } catch (e) {
             throw e instanceof ImageSourceError ? e : goTransportError(method, redacted(url), e, this.cfg.timeoutMs);
           }
@@ -313,6 +359,7 @@ export class RegistryClient {
     headers: Record<string, string>,
     o: { auth: boolean; followRedirects?: boolean },
     extraScope: Scope | undefined,
+    debug: (line: string) => void = (l) => this.debug(l),
   ): Promise<Response> {
     const origin = url.origin;
     const authHeader = o.auth ? await this.authorization(extraScope) : undefined;
@@ -324,12 +371,12 @@ export class RegistryClient {
         ...headers,
       };
       if (authHeader !== undefined && current.origin === origin) h['authorization'] = authHeader;
-      this.debug(`${method} ${redacted(current)}`);
+      debug(`${method} ${redacted(current)}`);
       const agent = await this.agent();
       const res = await agent.request({
         origin: current.origin,
         path: current.pathname + current.search,
-        method: method as Dispatcher.HttpMethod,
+        method,
         headers: h,
         signal: AbortSignal.timeout(this.cfg.timeoutMs),
       });
@@ -348,28 +395,28 @@ export class RegistryClient {
     }
   }
 
-  private agent(): Promise<Agent> {
+  private agent(): Promise<HttpAgent> {
     return (this.agentPromise ??= this.getAgent());
   }
 
-  private async getAgent(): Promise<Agent> {
+  /** Connections (and pings) are shared between clients with the same TLS setup. */
+  private agentKey(): string {
     const tls = this.cfg.tls;
-    const key = JSON.stringify({ dir: tls.dir, ca: tls.extraCAs.length, cc: tls.clientCerts.length, insecure: this.cfg.insecureSkipVerify, t: this.cfg.timeoutMs });
+    return JSON.stringify({ dir: tls.dir, ca: tls.extraCAs.length, cc: tls.clientCerts.length, insecure: this.cfg.insecureSkipVerify, t: this.cfg.timeoutMs });
+  }
+
+  private async getAgent(): Promise<HttpAgent> {
+    const tls = this.cfg.tls;
+    const key = this.agentKey();
     let p = this.cfg.pool.agents.get(key);
     if (!p) {
       p = (async () => {
-        const connect: Record<string, unknown> = { rejectUnauthorized: !this.cfg.insecureSkipVerify, timeout: this.cfg.timeoutMs };
-        // undici's `ca` REPLACES the default roots: pass the system roots together with the certs.d CAs.
-        if (tls.extraCAs.length > 0) connect['ca'] = [...(await systemRoots(this.cfg.env)), ...tls.extraCAs];
-        if (tls.clientCerts.length > 0) {
-          connect['cert'] = tls.clientCerts.map((c) => c.cert);
-          connect['key'] = tls.clientCerts.map((c) => c.key);
-        }
-        return new this.undici.Agent({
-          keepAliveTimeout: 30_000,
-          headersTimeout: this.cfg.timeoutMs,
-          bodyTimeout: this.cfg.timeoutMs,
-          connect,
+        // Node's `ca` REPLACES the default roots: pass the system roots together with the certs.d CAs.
+        // (Timeouts are per request: every request carries an AbortSignal.timeout.)
+        return new HttpAgent({
+          rejectUnauthorized: !this.cfg.insecureSkipVerify,
+          ...(tls.extraCAs.length > 0 ? { ca: [...(await systemRoots(this.cfg.env)), ...tls.extraCAs] } : {}),
+          ...(tls.clientCerts.length > 0 ? { cert: tls.clientCerts.map((c) => c.cert), key: tls.clientCerts.map((c) => c.key) } : {}),
         });
       })();
       this.cfg.pool.agents.set(key, p);
@@ -458,7 +505,7 @@ export class RegistryClient {
     }
     this.debug(`${method} ${redacted(url)}`, { tokenRequest: true, scopes: scopeStrings });
     const agent = await this.agent();
-    let res: Dispatcher.ResponseData;
+    let res: Awaited<ReturnType<HttpAgent['request']>>;
     try {
       res = await agent.request({
         origin: url.origin,
@@ -528,6 +575,11 @@ export class RegistryClient {
     return new Uint8Array(Buffer.concat(chunks));
   }
 
+  /** Debug lines of one request, to another trace when the caller buffers them (a speculative fetch). */
+  private debugTo(trace: Trace | undefined): (line: string) => void {
+    return trace ? (line) => trace.debug(this.scrub(line)) : (line) => this.debug(line);
+  }
+
   private debug(message: string, data?: Record<string, unknown>): void {
     this.cfg.trace.debug(this.scrub(message), data);
   }
@@ -548,11 +600,7 @@ function headerValue(headers: Record<string, string | string[] | undefined>, nam
 }
 
 async function dump(res: Response): Promise<void> {
-  try {
-    await res.body.dump({ limit: 64 * 1024 });
-  } catch {
-    // a body we do not need; errors reading it do not matter
-  }
+  await discardBody(res.body);
 }
 
 function sleep(ms: number): Promise<void> {

@@ -1,19 +1,20 @@
 /**
  * Public face of the registry module: the docker transport's view of registries (distribution v2 / OCI API),
- * credentials, TLS and containers-registries.d. Importing this module loads no HTTP stack: undici is imported
- * by `openRegistryClient` only.
+ * credentials, TLS and containers-registries.d. Importing this module loads no HTTP stack: node:http / node:https
+ * are imported on the first request (see http.ts).
  */
+import { createHash } from 'node:crypto';
 import { ImageSourceError } from '../errors.js';
 import { LIMITS } from '../limits.js';
 import type { Trace } from '../trace.js';
 import { RegistryClient } from './client.js';
 import { getCredentialsForRef } from './credentials.js';
 import type { RegistryOptions } from './options.js';
-import { RegistryPool } from './pool.js';
+import { memoTraced, RegistryPool } from './pool.js';
 import { loadTLSMaterial } from './tls.js';
 
 export type { RegistryOptions, RetryOptions, PlatformChoice } from './options.js';
-export { RegistryPool } from './pool.js';
+export { RegistryPool, memoTraced } from './pool.js';
 export { RegistryClient, MANIFEST_ACCEPT, simplifyContentType, validateDigest } from './client.js';
 export { RegistryHTTPError, isManifestUnknownError } from './errors.js';
 export { getCredentialsForRef, parseCreds, authFilePaths, type Credentials } from './credentials.js';
@@ -49,22 +50,28 @@ export async function openRegistryClient(
   extra: { pool?: RegistryPool; trace?: Trace } = {},
 ): Promise<RegistryClient> {
   const trace = extra.trace ?? opts.trace;
+  const pool = extra.pool ?? opts.pool ?? new RegistryPool();
+  const credOpts = {
+    ...(opts.creds !== undefined ? { creds: opts.creds } : {}),
+    ...(opts.authfile !== undefined ? { authfile: opts.authfile } : {}),
+    env: opts.env,
+    homeDir: opts.homeDir,
+    euid: effectiveEuid(opts),
+  };
   let credentials;
   try {
-    credentials = await getCredentialsForRef(`${domain}/${repository}`, {
-      ...(opts.creds !== undefined ? { creds: opts.creds } : {}),
-      ...(opts.authfile !== undefined ? { authfile: opts.authfile } : {}),
-      env: opts.env,
-      homeDir: opts.homeDir,
-      euid: effectiveEuid(opts),
-      trace,
-    });
+    // Once per repository and run (auth files, credential helpers); the key holds no secret, only where to look.
+    const e = opts.env;
+    const where = [e['REGISTRY_AUTH_FILE'], e['XDG_RUNTIME_DIR'], e['XDG_CONFIG_HOME'], e['DOCKER_CONFIG']];
+    const creds = opts.creds !== undefined ? createHash('sha256').update(opts.creds).digest('hex') : '';
+    const key = `creds\0${domain}/${repository}\0${JSON.stringify([opts.authfile, creds, opts.homeDir, credOpts.euid, where])}`;
+    credentials = await memoTraced(pool, key, trace, (t) => getCredentialsForRef(`${domain}/${repository}`, { ...credOpts, trace: t }));
   } catch (e) {
     throw new ImageSourceError(`getting username and password: ${(e as Error).message}`);
   }
-  const tls = await loadTLSMaterial(domain, { ...(opts.certDir !== undefined ? { certDir: opts.certDir } : {}), homeDir: opts.homeDir, ...(opts.etcDir !== undefined ? { etcDir: opts.etcDir } : {}) }, trace);
-  const undici = await import('undici'); // ~150 ms: only docker: images pay for it
-  return new RegistryClient(undici, {
+  const tlsOpts = { ...(opts.certDir !== undefined ? { certDir: opts.certDir } : {}), homeDir: opts.homeDir, ...(opts.etcDir !== undefined ? { etcDir: opts.etcDir } : {}) };
+  const tls = await memoTraced(pool, `tls\0${domain}\0${JSON.stringify(tlsOpts)}`, trace, (t) => loadTLSMaterial(domain, tlsOpts, t));
+  return new RegistryClient({
     domain,
     repository,
     credentials,
@@ -74,6 +81,6 @@ export async function openRegistryClient(
     retry: { ...DEFAULT_RETRY, ...(opts.retry ?? {}) },
     env: opts.env,
     trace,
-    pool: extra.pool ?? opts.pool ?? new RegistryPool(),
+    pool,
   });
 }

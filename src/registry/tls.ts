@@ -113,7 +113,7 @@ const GO_CERT_FILES = [
 ];
 
 /**
- * The "system roots" a registry connection trusts when a certs.d directory adds CAs. undici's `ca` *replaces* the
+ * The "system roots" a registry connection trusts when a certs.d directory adds CAs. A TLS `ca` option *replaces* the
  * default store, so the result must contain the system roots explicitly: Node's bundled roots, the
  * `NODE_EXTRA_CA_CERTS` file, and — because c/image (Go) trusts the OS store, where enterprise CAs are installed —
  * the OS bundle Go would read.
