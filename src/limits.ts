@@ -19,7 +19,7 @@ export const LIMITS = {
   maxErrorBodyBytes: 1024 * 1024,
   /** Go's net/http follows at most 10 redirects. */
   maxRedirects: 10,
-  /** Per request: undici's default is 300 s; a CI gate must not hang that long on a stalled registry. */
+  /** Per request: Node's and undici's defaults are minutes long; a CI gate must not hang that long on a stalled registry. */
   requestTimeoutMs: 30_000,
   /** Policy files: c/image reads them whole; we refuse absurd ones. */
   maxPolicyBytes: 16 * 1024 * 1024,
