@@ -1,4 +1,5 @@
-import { PolicyRequirementError, asImgpolicyError, type ImgpolicyError } from '../errors.js';
+import { ImageSourceError, PolicyRequirementError, asImgpolicyError, type ImgpolicyError } from '../errors.js';
+import { Trace } from '../trace.js';
 import { manifestDigest, type ImageSource } from '../image/index.js';
 import { requirementsForImageRef, type Policy, type PolicyRequirement } from '../policy/index.js';
 import { evaluateSignedBy } from './requirements/signed-by.js';
@@ -60,6 +61,42 @@ export async function isRunningImageAllowed(
   }
   ctx.trace.debug('Overall: allowed');
   return finish();
+}
+
+/**
+ * What a pull (CRI-O, `podman pull`, `skopeo copy`) decides: containers/image reads the image's manifest — and, for a
+ * manifest list, chooses the platform instance — *before* it runs the policy, so an image that cannot be read is an
+ * error even under `insecureAcceptAnything`, and a result always names the manifest digest the verdict is about.
+ */
+export async function evaluateImageAsPullWould(
+  policy: Policy,
+  image: ImageSource,
+  ctx: EvaluationContext,
+): Promise<EvaluationResult> {
+  let digest: string;
+  try {
+    digest = manifestDigest((await image.manifest()).bytes);
+  } catch (e) {
+    const err = asImgpolicyError(e);
+    const ref = image.reference;
+    // The docker source already words its failure as c/image's "initializing source …"; others get c/image's
+    // copy-time wording for an unreadable top-level manifest.
+    const error =
+      err instanceof ImageSourceError && err.message.startsWith('initializing source ')
+        ? err
+        : new ImageSourceError(`determining manifest MIME type for ${ref.toString()}: ${err.message}`);
+    const selected = requirementsForImageRef(policy, ref, new Trace());
+    return {
+      image: `${ref.transport}:${ref.policyConfigurationIdentity()}`,
+      allowed: false,
+      error,
+      scope: { transport: selected.transport, scope: selected.scope, kind: selected.kind },
+      requirements: [],
+      trace: ctx.trace.events,
+    };
+  }
+  const result = await isRunningImageAllowed(policy, image, ctx);
+  return { ...result, manifestDigest: digest };
 }
 
 async function evaluateRequirement(
