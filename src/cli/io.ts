@@ -6,4 +6,8 @@ export interface CLIIO {
   stderr(text: string): void;
   setExitCode(code: number): void;
   readonly chalk: ChalkInstance;
+  /** True when stderr is a terminal: a progress line is drawn there for long batches. */
+  readonly stderrIsTTY?: boolean;
+  /** Standard input, for `--from-file -`. */
+  readStdin?(): Promise<string>;
 }

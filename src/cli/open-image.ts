@@ -48,6 +48,7 @@ export async function openImageSource(
         ...(access.registriesConf !== undefined ? { registriesConf: access.registriesConf } : {}),
         ...(access.timeout !== undefined ? { timeoutMs: access.timeout * 1000 } : {}),
         tlsVerify: access.tlsVerify,
+        ...(access.probeDisabledAttachments ? { probeDisabledAttachments: true } : {}),
         ...(platform ? { platform } : {}),
         env: pe.env,
         homeDir: pe.homeDir,

@@ -16,6 +16,8 @@ export interface ImageAccessOptions {
   tlsVerify: boolean;
   platform?: string;
   timeout?: number;
+  /** Diagnosis only: look for sigstore attachments that registries.d disables, to hint at it (never read them). */
+  probeDisabledAttachments?: boolean;
 }
 
 export function addPolicyOptions(cmd: Command): Command {
@@ -37,4 +39,18 @@ export function addImageAccessOptions(cmd: Command): Command {
 
 export function policyPathOf(o: { policy?: string; signaturePolicy?: string }): string | undefined {
   return o.policy ?? o.signaturePolicy;
+}
+
+/**
+ * Commander names the attribute of `--registries.d` literally `registries.d` (it only camel-cases dashes), so the
+ * value is copied to `registriesD`, the field everything below the CLI reads.
+ */
+export function withRegistriesD<T extends ImageAccessOptions>(opts: T): T {
+  const rd = (opts as unknown as Record<string, unknown>)['registries.d'];
+  return typeof rd === 'string' && opts.registriesD === undefined ? { ...opts, registriesD: rd } : opts;
+}
+
+/** A repeatable option (`-f a -f b`), like kubectl's: variadic options would swallow the positional arguments. */
+export function collect(value: string, previous: string[] | undefined): string[] {
+  return [...(previous ?? []), value];
 }

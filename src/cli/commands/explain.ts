@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
-import { describeMatch, requirementsForImageRef, type Policy, type PolicyRequirement } from '../../policy/index.js';
+import { requirementsForImageRef, type Policy } from '../../policy/index.js';
+import { describeRequirement } from '../describe-requirement.js';
 import { parseImageReference, type ImageReference } from '../../reference/index.js';
 import { Trace } from '../../trace.js';
 import { goQuote } from '../../util/go-format.js';
@@ -13,7 +14,7 @@ import { describePolicyError, loadPolicy } from '../policy-load.js';
  * `explain` answers "which part of my policy applies to this image, and what will it demand?" without any network
  * access or crypto, so it is safe and instant to run while writing a policy.
  */
-export function explainCommand(program: Command, io: CLIIO): void {
+export function explainCommand(program: Command, io: CLIIO, env: () => ProcessEnv = processEnv): void {
   const cmd = program
     .command('explain')
     .description('show which policy scope applies to IMAGE and which requirements it must meet (no network)')
@@ -29,7 +30,7 @@ the default), marks the ones the policy defines and the one that is used, then t
     );
   addPolicyOptions(cmd);
   cmd.action(async (image: string, opts: { policy?: string; signaturePolicy?: string }) => {
-    io.setExitCode(await runExplain(image, opts, processEnv(), io));
+    io.setExitCode(await runExplain(image, opts, env(), io));
   });
 }
 
@@ -87,31 +88,3 @@ export function renderExplanation(policy: Policy, ref: ImageReference, io: Pick<
   return out;
 }
 
-function describeRequirement(req: PolicyRequirement, ref: ImageReference): string {
-  switch (req.type) {
-    case 'insecureAcceptAnything':
-      return 'insecureAcceptAnything: allowed without any check';
-    case 'reject':
-      return 'reject: always denied';
-    case 'signedBaseLayer':
-      return 'signedBaseLayer: always denied (not implemented by containers/image)';
-    case 'signedBy': {
-      const keys = req.keyPath ?? req.keyPaths?.join(', ') ?? (req.keyData ? 'inline keyData' : '?');
-      return `signedBy (${req.keyType}): a GPG simple-signing signature by a key in ${keys}; ${describeMatch(req.signedIdentity, ref)}`;
-    }
-    case 'sigstoreSigned': {
-      let trust: string;
-      if (req.fulcio) {
-        trust = `a Fulcio certificate (CA ${req.fulcio.caPath ?? 'inline caData'}) for ${goQuote(req.fulcio.subjectEmail)} issued by ${goQuote(req.fulcio.oidcIssuer)}`;
-      } else if (req.pki) {
-        const who = [req.pki.subjectEmail && `email ${goQuote(req.pki.subjectEmail)}`, req.pki.subjectHostname && `hostname ${goQuote(req.pki.subjectHostname)}`].filter(Boolean).join(' and ');
-        trust = `a certificate from PKI roots ${req.pki.caRootsPath ?? 'inline caRootsData'} for ${who}`;
-      } else {
-        const keys = req.keyPath ?? req.keyPaths?.join(', ') ?? (req.keyData ? 'inline keyData' : req.keyDatas ? `${req.keyDatas.length} inline keyDatas` : '?');
-        trust = `a public key from ${keys}`;
-      }
-      const rekor = req.rekorPublicKeyPath ?? req.rekorPublicKeyPaths?.join(', ') ?? (req.rekorPublicKeyData || req.rekorPublicKeyDatas ? 'inline Rekor key' : undefined);
-      return `sigstoreSigned: a cosign signature by ${trust}${rekor ? `, with a Rekor SET signed by ${rekor}` : ''}; ${describeMatch(req.signedIdentity, ref)}`;
-    }
-  }
-}

@@ -1,105 +1,319 @@
-import type { Command } from 'commander';
-import { asImgpolicyError, ImageSourceError } from '../../errors.js';
-import { isRunningImageAllowed } from '../../evaluate/index.js';
-import type { Policy } from '../../policy/index.js';
-import { parseImageReference } from '../../reference/index.js';
-import { evaluationContext, processEnv, type ProcessEnv } from '../context.js';
-import { combineExitCodes, EXIT, exitCodeForError } from '../exit-codes.js';
-import { ImageSession, openImageSource } from '../open-image.js';
-import { addImageAccessOptions, addPolicyOptions, policyPathOf, type ImageAccessOptions } from '../options.js';
-import { renderDebugLines } from '../output/debug.js';
-import { renderJSON } from '../output/json.js';
-import type { ImageReport } from '../output/result.js';
-import { renderText } from '../output/text.js';
-import { describePolicyError, loadPolicy } from '../policy-load.js';
+import { readFile } from 'node:fs/promises';
+import { resolve } from 'node:path';
+import { Option, type Command } from 'commander';
+import { criOReference, planTasks, runTasks, type ImageRequest } from '../batch.js';
+import { processEnv, type ProcessEnv } from '../context.js';
+import { combineExitCodes, EXIT } from '../exit-codes.js';
 import type { CLIIO } from '../io.js';
+import type { PinEdit } from '../k8s/pin.js';
+import { PolicyResolver } from '../namespace-policy.js';
+import { ImageSession } from '../open-image.js';
+import { addImageAccessOptions, collect, withRegistriesD, addPolicyOptions, policyPathOf, type ImageAccessOptions } from '../options.js';
+import { renderDebugLines } from '../output/debug.js';
+import { renderGitHubAnnotations } from '../output/github.js';
+import { renderJSON } from '../output/json.js';
+import { renderJUnit } from '../output/junit.js';
+import { verdictOf, type ImageReport, type PinOutcome, type RunNotes } from '../output/result.js';
+import { renderSARIF } from '../output/sarif.js';
+import { renderText } from '../output/text.js';
+import { describePolicyError } from '../policy-load.js';
+import { parseDockerReference } from '../../reference/index.js';
+import { asImgpolicyError } from '../../errors.js';
 
-interface VerifyOptions extends ImageAccessOptions {
+export const OUTPUT_FORMATS = ['text', 'json', 'junit', 'sarif'] as const;
+export type OutputFormat = (typeof OUTPUT_FORMATS)[number];
+
+export interface VerifyOptions extends ImageAccessOptions {
   policy?: string;
   signaturePolicy?: string;
-  output: 'text' | 'json';
+  signaturePolicyDir?: string;
+  namespace?: string;
+  output: OutputFormat | string;
   debug?: boolean;
   requireSignatureVerification?: boolean;
+  fromFile?: string;
+  manifests?: string[];
+  jobs?: number;
+  pin?: boolean;
+  pinDir?: string;
+  inPlace?: boolean;
 }
 
-export function verifyCommand(program: Command, io: CLIIO): void {
+/** Shown by `imgpolicy verify --help`; the README's CI sections use the same commands. */
+const VERIFY_HELP = `
+Images come from the arguments, from --from-file (one reference a line, "#" comments; "-" reads stdin) and from
+Kubernetes manifests (-f: files or directories, recursively; YAML or JSON; multi-document files and Lists; Pod,
+Deployment, StatefulSet, DaemonSet, ReplicaSet, ReplicationController, Job, CronJob, PodTemplate: containers,
+initContainers, ephemeralContainers). Each distinct image is evaluated once, however often it appears.
+
+Namespace policies (CRI-O 1.28+ signature_policy_dir): with --signature-policy-dir DIR, an image used in namespace NS
+is judged by DIR/NS.json when that file exists, otherwise by the global policy (--policy, or the default path).
+The namespace is the manifest's metadata.namespace, else --namespace, else "default".
+
+Examples:
+  # one image, as podman/skopeo would judge it
+  imgpolicy verify --policy ./policy.json quay.io/crio/signed:latest
+
+  # a CI gate over a directory of manifests, JUnit for the CI's test tab
+  imgpolicy verify --policy ./policy.json -f k8s/ --output junit > imgpolicy.xml
+
+  # as CRI-O would judge it per namespace, with SARIF for GitHub code scanning
+  imgpolicy verify --signature-policy-dir /etc/crio/policies --policy /etc/containers/policy.json \\
+      -f k8s/ --output sarif > imgpolicy.sarif
+
+  # close the check-then-use gap: rewrite tags to name:tag@sha256:… once verified
+  imgpolicy verify --policy ./policy.json -f k8s/ --pin --pin-dir k8s-pinned/
+  imgpolicy verify --policy ./policy.json -f k8s/ --pin --in-place
+
+  # a list of references, e.g. from "kubectl get pods -A -o jsonpath=…"
+  kubectl get pods -A -o jsonpath='{..image}' | tr ' ' '\\n' | imgpolicy verify --from-file -
+
+Output: a verdict per image with the manifest digest it is about; on rejection containers/image's message with
+the kubelet reason (SignatureValidationFailed), the policy file, scope and requirement that decided, what was
+expected and found, and hints for common configuration mistakes. --output json|junit|sarif for machines;
+GitHub Actions annotations are added (on stderr) when GITHUB_ACTIONS=true. Colours: off with NO_COLOR or no TTY.
+
+Exit codes: 0 all allowed · 1 some rejected · 2 some could not be evaluated (none rejected) · 3 bad invocation,
+unreadable manifest or policy that does not parse.`;
+
+export function verifyCommand(program: Command, io: CLIIO, env: () => ProcessEnv = processEnv): void {
   const cmd = program
     .command('verify')
-    .description('decide, as CRI-O/podman/skopeo would, whether each IMAGE may run under the policy')
-    .argument('<image...>', 'image references: docker (default; docker:// optional), dir:PATH, oci:PATH[:REF]')
-    .option('-o, --output <format>', 'text or json', 'text')
+    .description('decide, as CRI-O/podman/skopeo would, whether each image may run under the policy')
+    .argument('[image...]', 'image references: docker (default; docker:// optional), dir:PATH, oci:PATH[:REF]')
+    .option('-f, --manifests <path>', 'Kubernetes manifests (file or directory; repeatable) whose images to verify', collect)
+    .option('--from-file <file>', 'read image references from FILE, one a line ("-": standard input)')
+    .addOption(new Option('-o, --output <format>', 'output format').choices([...OUTPUT_FORMATS]).default('text'))
+    .option('--signature-policy-dir <dir>', 'CRI-O namespace policies: DIR/<namespace>.json, else the global policy')
+    .option('--namespace <ns>', 'namespace for command-line images and manifests without metadata.namespace')
+    .option('-j, --jobs <n>', 'images evaluated at once', (v) => Number.parseInt(v, 10), 8)
+    .option('--pin', 'rewrite verified tag references in the manifests to name:tag@sha256:… (see --pin-dir, --in-place)')
+    .option('--pin-dir <dir>', 'with --pin: write pinned copies of the manifests here', 'imgpolicy-pinned')
+    .option('--in-place', 'with --pin: rewrite the manifest files themselves')
     .option('--debug', "print containers/image's debug lines (IsRunningImageAllowed …) on stderr")
     .option('--require-signature-verification', 'also deny images whose requirements verify no signature (c/image opt-in)')
-    .addHelpText(
-      'after',
-      `
-Examples:
-  imgpolicy verify quay.io/crio/signed
-  imgpolicy verify --policy ./policy.json --registries.d ./registries.d 127.0.0.1:5000/test/signed:v1
-  imgpolicy verify --output json dir:/tmp/image oci:/tmp/layout:v1
-
-Exit codes: 0 all allowed, 1 some rejected, 2 some could not be evaluated, 3 bad invocation or policy.`,
-    );
+    .addHelpText('after', VERIFY_HELP);
   addPolicyOptions(cmd);
   addImageAccessOptions(cmd);
   cmd.action(async (images: string[], opts: VerifyOptions) => {
-    io.setExitCode(await runVerify(images, opts, processEnv(), io));
+    io.setExitCode(await runVerify(images, withRegistriesD(opts), env(), io));
   });
 }
 
 export async function runVerify(images: string[], opts: VerifyOptions, pe: ProcessEnv, io: CLIIO): Promise<number> {
-  if (opts.output !== 'text' && opts.output !== 'json') {
-    io.stderr(`unknown --output ${JSON.stringify(opts.output)}: use text or json\n`);
+  if (!(OUTPUT_FORMATS as readonly string[]).includes(opts.output)) {
+    io.stderr(`unknown --output ${JSON.stringify(opts.output)}: use ${OUTPUT_FORMATS.join(', ')}\n`);
     return EXIT.usage;
   }
-  let policy: Policy;
+  const jobs = opts.jobs ?? 8;
+  if (!Number.isInteger(jobs) || jobs < 1 || jobs > 64) {
+    io.stderr(`--jobs must be a whole number from 1 to 64\n`);
+    return EXIT.usage;
+  }
+  if ((opts.inPlace || opts.pinDir !== undefined && opts.pinDir !== 'imgpolicy-pinned') && !opts.pin) {
+    io.stderr('--in-place and --pin-dir only apply with --pin\n');
+    return EXIT.usage;
+  }
+
+  // ---- gather references
+  const requests: ImageRequest[] = [];
+  for (const input of images) requests.push({ input, evaluate: input, ...(opts.namespace !== undefined ? { namespace: opts.namespace } : {}) });
+  let manifestFiles: string[] = [];
+  let skippedDocs: string[] = [];
   try {
-    policy = await loadPolicy(policyPathOf(opts), pe);
+    if (opts.fromFile !== undefined) {
+      const text = opts.fromFile === '-' ? await (io.readStdin?.() ?? Promise.resolve('')) : await readFile(resolve(pe.cwd, opts.fromFile), 'utf8');
+      for (const raw of text.split(/\r?\n/)) {
+        const line = raw.replace(/\s+#.*$/, '').trim();
+        if (line === '' || line.startsWith('#')) continue;
+        requests.push({ input: line, evaluate: line, ...(opts.namespace !== undefined ? { namespace: opts.namespace } : {}) });
+      }
+    }
+    if (opts.manifests?.length) {
+      // The YAML parser loads only when manifests are given.
+      const { scanManifests } = await import('../k8s/manifests.js');
+      const scan = await scanManifests(opts.manifests, pe.cwd);
+      manifestFiles = scan.files;
+      skippedDocs = scan.skipped;
+      for (const o of scan.occurrences) {
+        const { evaluate } = criOReference(o.image);
+        // kubectl's rule: the manifest's namespace, else the one given on the command line, else "default".
+        const namespace = o.namespace ?? opts.namespace ?? 'default';
+        requests.push({ input: o.image, evaluate, namespace, occurrence: o });
+      }
+    }
   } catch (e) {
-    io.stderr(describePolicyError(e) + '\n');
+    io.stderr(`imgpolicy: ${e instanceof Error ? e.message : String(e)}\n`);
     return EXIT.usage;
   }
-  const reports: ImageReport[] = [];
+  if (requests.length === 0) {
+    io.stderr(opts.manifests?.length ? `no container images found in ${opts.manifests.join(', ')}\n` : 'no images given: name images, or use --from-file or -f/--manifests\n');
+    return EXIT.usage;
+  }
+  if (opts.pin && !opts.manifests?.length) {
+    io.stderr('--pin rewrites Kubernetes manifests: give them with -f/--manifests\n');
+    return EXIT.usage;
+  }
+
+  // ---- evaluate
+  const resolver = new PolicyResolver(pe, policyPathOf(opts), opts.signaturePolicyDir);
   const session = new ImageSession();
+  const progress = progressLine(io, opts);
+  let reports: ImageReport[];
+  const notes: { warnings: string[]; pinnedFiles?: string[] } = { warnings: [] };
   try {
-    for (const input of images) {
-      reports.push(await verifyOne(input, policy, opts, pe, io, session));
+    const tasks = await planTasks(requests, resolver);
+    const batch = {
+      ...opts,
+      jobs,
+      probeDisabledAttachments: true,
+      ...(opts.debug ? { onTrace: (r: ImageReport) => io.stderr(renderDebugLines(r.result?.trace ?? r.traceEvents ?? [])) } : {}),
+      ...(progress ? { onProgress: progress.update } : {}),
+    };
+    reports = await runTasks(tasks, batch, pe, resolver, session);
+    if (opts.pin) {
+      reports = await pinReports(reports, batch, pe, resolver, session, opts, manifestFiles, notes);
     }
   } finally {
+    progress?.clear();
     await session.close();
   }
-  io.stdout(opts.output === 'json' ? renderJSON(reports) : renderText(reports, io.chalk));
+
+  // ---- notes
+  const tagOnly = reports.filter((r) => verdictOf(r) === 'allowed' && isTagReference(r.evaluated ?? r.input) && !r.pin?.written);
+  if (tagOnly.length > 0 && !opts.pin) {
+    notes.warnings.push(
+      `${tagOnly.length} allowed image${tagOnly.length === 1 ? ' was' : 's were'} verified by tag only: a tag can be moved to other content between this check and the node's pull. ` +
+        `Deploy the digests printed above, or rerun with --pin to rewrite the manifests to name:tag@digest.`,
+    );
+  }
+  const unreadable = reports.filter((r) => verdictOf(r) === 'allowed' && r.manifestDigest === undefined);
+  if (unreadable.length > 0) notes.warnings.push(`${unreadable.length} allowed image(s) have no known manifest digest (the manifest could not be read after the verdict)`);
+  if (skippedDocs.length > 0 && opts.output === 'text') {
+    notes.warnings.push(`${skippedDocs.length} manifest document(s) are not workloads and were not looked into: ${skippedDocs.slice(0, 5).join(', ')}${skippedDocs.length > 5 ? ', …' : ''}`);
+  }
+  // A policy that does not load: skopeo's message, once per file, on stderr (each image also carries it).
+  const policyErrors = new Set<string>();
+  for (const r of reports) if (r.error?.kind === 'policy-format' || r.error?.kind === 'usage') policyErrors.add(describePolicyError(r.error));
+  for (const m of policyErrors) io.stderr(m + '\n');
+
+  // ---- render
+  switch (opts.output as OutputFormat) {
+    case 'json':
+      io.stdout(renderJSON(reports, notes));
+      break;
+    case 'junit':
+      io.stdout(renderJUnit(reports));
+      break;
+    case 'sarif':
+      io.stdout(renderSARIF(reports, '0.1.0'));
+      break;
+    default:
+      io.stdout(renderText(reports, io.chalk, notes));
+  }
+  if (opts.output !== 'text') for (const w of notes.warnings) io.stderr(`warning: ${w}\n`);
+  if (pe.env['GITHUB_ACTIONS'] === 'true') io.stderr(renderGitHubAnnotations(reports, notes));
   return combineExitCodes(reports.map((r) => r.exitCode));
 }
 
-async function verifyOne(
-  input: string,
-  policy: Policy,
-  opts: VerifyOptions,
-  pe: ProcessEnv,
-  io: CLIIO,
-  session: ImageSession,
-): Promise<ImageReport> {
-  const ctx = evaluationContext(pe, { ...(opts.requireSignatureVerification ? { requireSignatureVerification: true } : {}) });
-  const base = { input, ...(policy.path ? { policyPath: policy.path } : {}) };
+function isTagReference(input: string): boolean {
   try {
-    const ref = parseImageReference(input, { cwd: pe.cwd });
-    const source = await openImageSource(ref, opts, pe, ctx.trace, session);
-    const result = await withTimeout(isRunningImageAllowed(policy, source, ctx), opts.timeout, input);
-    if (opts.debug) io.stderr(renderDebugLines(result.trace));
-    return { ...base, result, exitCode: exitCodeForError(result.error) };
-  } catch (e) {
-    const error = asImgpolicyError(e);
-    if (opts.debug) io.stderr(renderDebugLines(ctx.trace.events));
-    return { ...base, error, exitCode: exitCodeForError(error) };
+    const s = input.replace(/^docker:\/\//, '');
+    if (/^(dir|oci|oci-archive|docker-archive|containers-storage|docker-daemon|sif|tarball|atomic):/.test(s)) return false;
+    return parseDockerReference(s).digest === undefined;
+  } catch {
+    return false;
   }
 }
 
-function withTimeout<T>(p: Promise<T>, seconds: number | undefined, input: string): Promise<T> {
-  if (seconds === undefined || !Number.isFinite(seconds) || seconds <= 0) return p;
-  let timer: NodeJS.Timeout;
-  const t = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new ImageSourceError(`evaluating ${input}: timed out after ${seconds} s`)), seconds * 1000);
+/**
+ * `--pin`: CRI-O pulls `name:tag@digest` as `name@digest`, which is a different policy identity (digest scopes,
+ * matchRepoDigestOrExact accepting any tag, matchExact needing a digest in the signature). So the pinned form is
+ * evaluated too, and a manifest is rewritten only where that form is allowed as well — pinning never turns an
+ * image the node would accept into one it rejects without saying so.
+ */
+async function pinReports(
+  reports: ImageReport[],
+  batch: Parameters<typeof runTasks>[1],
+  pe: ProcessEnv,
+  resolver: PolicyResolver,
+  session: ImageSession,
+  opts: VerifyOptions,
+  manifestFiles: string[],
+  notes: { warnings: string[]; pinnedFiles?: string[] },
+): Promise<ImageReport[]> {
+  const requests: ImageRequest[] = [];
+  const want = new Map<ImageReport, string>();
+  for (const r of reports) {
+    if (verdictOf(r) !== 'allowed' || !r.manifestDigest || !r.occurrences?.length) continue;
+    let ref;
+    try {
+      ref = parseDockerReference(r.input);
+    } catch {
+      continue;
+    }
+    if (ref.digest !== undefined) continue; // already pinned: what was verified is what the node pulls
+    const evaluate = `docker://${ref.name()}@${r.manifestDigest}`;
+    want.set(r, evaluate);
+    requests.push({ input: evaluate, evaluate, ...(r.namespace !== undefined ? { namespace: r.namespace } : {}) });
+  }
+  if (requests.length === 0) return reports;
+  const { onTrace: _t, onProgress: _p, ...quiet } = batch;
+  const pinned = await runTasks(await planTasks(requests, resolver), quiet, pe, resolver, session);
+  const byRef = new Map(pinned.map((p) => [`${p.input}\0${p.policyPath ?? ''}`, p]));
+  const { pinnedReference, writePinnedFiles } = await import('../k8s/pin.js');
+  const edits: PinEdit[] = [];
+  const out = reports.map((r) => {
+    const evaluate = want.get(r);
+    if (!evaluate) return r;
+    const p = byRef.get(`${evaluate}\0${r.policyPath ?? ''}`);
+    const allowed = p?.result?.allowed === true;
+    if (allowed) for (const o of r.occurrences ?? []) if (o.style !== 'block') edits.push({ occurrence: o, pinned: pinnedReference(o.image, r.manifestDigest!) });
+    const pin: PinOutcome = {
+      reference: evaluate.replace(/^docker:\/\//, ''),
+      allowed,
+      ...(p && !allowed ? { message: (p.error ?? p.result?.error)?.message ?? 'not allowed' } : {}),
+      written: allowed,
+    };
+    if (!allowed) notes.warnings.push(`${r.input} was not pinned: as ${pin.reference} (what CRI-O pulls once pinned) it is not allowed: ${pin.message}`);
+    return { ...r, pin };
   });
-  return Promise.race([p, t]).finally(() => clearTimeout(timer));
+  try {
+    const files = manifestFiles.map((f) => resolve(pe.cwd, f));
+    const where = opts.inPlace ? { inPlace: true as const } : { inPlace: false as const, outDir: resolve(pe.cwd, opts.pinDir ?? 'imgpolicy-pinned'), baseDir: commonDir(files) };
+    notes.pinnedFiles = await writePinnedFiles(files, edits, where);
+  } catch (e) {
+    notes.warnings.push(`pinning failed: ${asImgpolicyError(e).message}`);
+    return out.map((r) => (r.pin ? { ...r, pin: { ...r.pin, written: false } } : r));
+  }
+  return out;
+}
+
+function commonDir(files: readonly string[]): string {
+  if (files.length === 0) return '/';
+  const parts = files.map((f) => f.split('/').slice(0, -1));
+  const first = parts[0]!;
+  let n = first.length;
+  for (const p of parts) {
+    let i = 0;
+    while (i < n && p[i] === first[i]) i++;
+    n = i;
+  }
+  return first.slice(0, n).join('/') || '/';
+}
+
+/** A single progress line on a TTY for long batches; nothing in CI logs or pipes. */
+function progressLine(io: CLIIO, opts: VerifyOptions): { update: (done: number, total: number, current: string) => void; clear: () => void } | undefined {
+  if (!io.stderrIsTTY || opts.debug) return undefined;
+  let drawn = false;
+  return {
+    update(done, total, current) {
+      if (total < 5) return;
+      io.stderr(`\r\x1b[2K[${done}/${total}] ${current.slice(0, 70)}`);
+      drawn = true;
+    },
+    clear() {
+      if (drawn) io.stderr('\r\x1b[2K');
+    },
+  };
 }

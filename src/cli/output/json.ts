@@ -1,30 +1,54 @@
 import type { RequirementOutcome } from '../../evaluate/index.js';
-import { errorClass, errorOf, kubeletReason, verdictOf, type ImageReport } from './result.js';
+import { errorClass, errorOf, kubeletReason, summarize, verdictOf, type ImageReport, type RunNotes } from './result.js';
 
-/** Machine-readable results: stable field names, documented in the README. */
-export function renderJSON(reports: readonly ImageReport[]): string {
+/** Machine-readable results: stable field names, documented in the README ("JSON output"). */
+export function renderJSON(reports: readonly ImageReport[], notes: RunNotes = { warnings: [] }): string {
   const results = reports.map((r) => {
     const e = errorOf(r);
     const reason = kubeletReason(e);
     return {
       input: r.input,
+      ...(r.evaluated ? { evaluated: r.evaluated } : {}),
       image: r.result?.image ?? null,
       verdict: verdictOf(r),
       allowed: r.result?.allowed ?? false,
       ...(e ? { error: { message: e.message, class: errorClass(e), kind: e.kind } } : {}),
       ...(reason ? { reason } : {}),
       policy: r.policyPath ?? null,
+      ...(r.policySource ? { policySource: r.policySource } : {}),
+      ...(r.namespace !== undefined ? { namespace: r.namespace } : {}),
       scope: r.result?.scope ?? null,
-      manifestDigest: r.result?.manifestDigest ?? null,
+      manifestDigest: r.manifestDigest ?? r.result?.manifestDigest ?? null,
+      digestVerified: r.digestVerified ?? false,
       requirements: (r.result?.requirements ?? []).map(requirementJSON),
-      trace: (r.result?.trace ?? []).map((t) => ({ level: t.level, message: t.message, ...(t.data ? { data: t.data } : {}) })),
+      ...(r.explanation ? { explanation: r.explanation } : {}),
+      ...(r.pin ? { pin: r.pin } : {}),
+      occurrences: (r.occurrences ?? []).map((o) => ({
+        file: o.file,
+        line: o.line,
+        column: o.column,
+        document: o.document,
+        kind: o.kind,
+        name: o.name,
+        ...(o.namespace !== undefined ? { namespace: o.namespace } : {}),
+        container: o.container,
+        field: o.field,
+        path: o.path,
+        image: o.image,
+      })),
+      trace: (r.result?.trace ?? r.traceEvents ?? []).map((t) => ({ level: t.level, message: t.message, ...(t.data ? { data: t.data } : {}) })),
       exitCode: r.exitCode,
     };
   });
-  const count = (v: string) => results.filter((x) => x.verdict === v).length;
+  const s = summarize(reports);
   return (
     JSON.stringify(
-      { results, summary: { total: results.length, allowed: count('allowed'), rejected: count('rejected'), errors: count('error') } },
+      {
+        results,
+        summary: { total: s.total, allowed: s.allowed, rejected: s.rejected, errors: s.errors, references: s.references },
+        warnings: notes.warnings,
+        ...(notes.pinnedFiles ? { pinnedFiles: notes.pinnedFiles } : {}),
+      },
       null,
       2,
     ) + '\n'

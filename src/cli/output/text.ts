@@ -1,41 +1,53 @@
 import type { ChalkInstance } from 'chalk';
-import type { EvaluationResult } from '../../evaluate/index.js';
-import { goQuote } from '../../util/go-format.js';
-import { errorOf, kubeletReason, verdictOf, type ImageReport } from './result.js';
+import { errorOf, kubeletReason, occurrenceLabel, scopeLabel, summarize, verdictOf, type ImageReport, type RunNotes } from './result.js';
 
-/** Human output: one verdict line per image; on rejection, which file/scope/requirement decided and why. */
-export function renderText(reports: readonly ImageReport[], c: ChalkInstance): string {
+/**
+ * Human output: one verdict line per image (with the digest it is about), c/image's message with the kubelet
+ * reason, then — on rejection — which file, scope and requirement decided, what was expected and what was found,
+ * and hints. The message line is always c/image's text, unchanged; everything else is indented beneath it.
+ */
+export function renderText(reports: readonly ImageReport[], c: ChalkInstance, notes: RunNotes = { warnings: [] }): string {
   let out = '';
   for (const r of reports) {
     const v = verdictOf(r);
     const mark = v === 'allowed' ? c.green('✔ allowed ') : v === 'rejected' ? c.red('✘ rejected') : c.yellow('! error   ');
-    const digest = r.result?.manifestDigest ? c.dim(`  ${r.result.manifestDigest}`) : '';
+    const digest = r.manifestDigest ? c.dim(`  ${r.manifestDigest}${r.digestVerified === false && v === 'allowed' ? ' (no signature checked)' : ''}`) : '';
     out += `${mark}  ${r.input}${digest}\n`;
+    if (r.evaluated) out += c.dim(`    evaluated as ${r.evaluated} (CRI-O pulls name:tag@digest by digest)\n`);
     const e = errorOf(r);
     if (e) {
       const reason = kubeletReason(e);
-      out += `    ${reason ? c.dim(reason + ': ') : ''}${e.message}\n`;
+      out += `    ${reason ? c.red(reason + ': ') : ''}${e.message}\n`;
     }
-    if (r.result && v !== 'allowed') out += explainDecision(r.result, r.policyPath, c);
+    const policyNote = r.policySource === 'namespace' ? ` (namespace ${r.namespace} policy)` : r.namespace !== undefined && r.policySource === 'global' ? ` (no policy for namespace ${r.namespace}: global policy)` : '';
+    const x = r.explanation;
+    if (x) {
+      let line = `    decided by ${x.policyPath ?? r.policyPath ?? 'the policy'}${policyNote}: ${scopeLabel(x.scope)}`;
+      if (x.requirement) line += `, requirement ${x.requirement.index} (${x.requirement.type}${x.requirement.line ? `, line ${x.requirement.line}` : ''})`;
+      out += c.dim(line) + '\n';
+      x.expected.forEach((l, i) => (out += `    ${i === 0 ? 'expected:' : '         '} ${l}\n`));
+      x.found.forEach((l, i) => (out += `    ${i === 0 ? 'found:   ' : '         '} ${l}\n`));
+      for (const h of x.hints) out += c.yellow(`    hint: ${h.text.replaceAll('\n', '\n          ')}\n`);
+    } else if (v !== 'allowed' && r.policyPath) {
+      out += c.dim(`    policy ${r.policyPath}${policyNote}\n`);
+    } else if (v === 'allowed' && r.policySource === 'namespace') {
+      out += c.dim(`    by ${r.policyPath}${policyNote}\n`);
+    }
+    if (r.pin) {
+      out += r.pin.written ? c.dim(`    pinned: ${r.pin.reference}\n`) : c.yellow(`    not pinned: as ${r.pin.reference} ${r.pin.allowed ? 'it is allowed, but it was not written' : `CRI-O would reject it: ${r.pin.message ?? ''}`}\n`);
+    }
+    const occ = r.occurrences ?? [];
+    if (occ.length > 0 && (v !== 'allowed' || occ.length > 1)) {
+      const shown = occ.slice(0, v === 'allowed' ? 0 : 5);
+      for (const o of shown) out += c.dim(`    in ${occurrenceLabel(o)}\n`);
+      if (occ.length > shown.length) out += c.dim(`    ${shown.length ? 'and ' : ''}${occ.length - shown.length}${shown.length ? ' more' : ''} references in manifests\n`);
+    }
   }
-  return out;
-}
-
-function explainDecision(result: EvaluationResult, policyPath: string | undefined, c: ChalkInstance): string {
-  const s = result.scope;
-  const scope =
-    s.kind === 'default' ? 'the default section' : `transport ${goQuote(s.transport ?? '')} scope ${goQuote(s.scope ?? '')}`;
-  const denied = result.requirements.find((q) => !q.allowed);
-  let out = c.dim(`    decided by ${policyPath ?? 'the policy'}: ${scope}`);
-  if (denied) out += c.dim(`, requirement ${denied.index} (${denied.type})`);
-  out += '\n';
-  for (const sig of denied?.signatures ?? []) {
-    if (!sig.payload || !denied) continue;
-    out += c.dim(`    signature ${sig.index + 1} claims ${goQuote(sig.payload.dockerReference)} @ ${sig.payload.manifestDigest}\n`);
+  const s = summarize(reports);
+  if (reports.length > 1 || s.references > reports.length) {
+    out += `\n${s.total} images${s.references !== s.total ? ` (${s.references} references)` : ''}: ${c.green(`${s.allowed} allowed`)}, ${c.red(`${s.rejected} rejected`)}, ${c.yellow(`${s.errors} could not be evaluated`)}\n`;
   }
-  for (const t of result.trace) {
-    const hint = t.data?.['hint'];
-    if (typeof hint === 'string' && typeof t.data?.['text'] === 'string') out += c.yellow(`    hint: ${t.data['text']}\n`);
-  }
+  for (const f of notes.pinnedFiles ?? []) out += c.dim(`pinned manifest written: ${f}\n`);
+  for (const w of notes.warnings) out += c.yellow(`warning: ${w}\n`);
   return out;
 }

@@ -1,0 +1,191 @@
+/**
+ * Batch verification: many references (arguments, a list file, Kubernetes manifests), each distinct
+ * (reference, policy file) pair evaluated exactly once, a bounded number at a time, over one shared registry pool
+ * (connections and bearer tokens are per registry/repository, so 50 references to 5 repositories cost 5 tokens).
+ *
+ * Nothing here decides anything: each image gets c/image's verdict from `isRunningImageAllowed`; this module only
+ * chooses the policy file (CRI-O's namespace rule), collects results, and adds explanations beside them.
+ */
+import { asImgpolicyError, ImageSourceError, PolicyFormatError, UsageError, type ImgpolicyError } from '../errors.js';
+import { isRunningImageAllowed } from '../evaluate/index.js';
+import { manifestDigest, type ImageSource } from '../image/index.js';
+import type { Policy } from '../policy/index.js';
+import { parseDockerReference, parseImageReference, type ImageReference } from '../reference/index.js';
+import { evaluationContext, type ProcessEnv } from './context.js';
+import { explainRejection } from './explain-rejection.js';
+import { exitCodeForError, EXIT } from './exit-codes.js';
+import type { ImageOccurrence } from './k8s/manifests.js';
+import type { PolicyChoice, PolicyResolver } from './namespace-policy.js';
+import { openImageSource, type ImageSession } from './open-image.js';
+import type { ImageAccessOptions } from './options.js';
+import type { ImageReport } from './output/result.js';
+import { describePolicyError } from './policy-load.js';
+
+/** One reference to evaluate, with everywhere it was found. */
+export interface ImageRequest {
+  /** As written by the user. */
+  readonly input: string;
+  /** What is parsed for evaluation (e.g. `docker://` + the CRI-O form for manifest images). */
+  readonly evaluate: string;
+  readonly namespace?: string;
+  readonly occurrence?: ImageOccurrence;
+}
+
+export interface BatchOptions extends ImageAccessOptions {
+  readonly jobs: number;
+  readonly requireSignatureVerification?: boolean;
+  /** Called with each finished image's trace (for --debug) — the CLI prints, evaluation never does. */
+  readonly onTrace?: (report: ImageReport) => void;
+  readonly onProgress?: (done: number, total: number, current: string) => void;
+}
+
+interface Task {
+  readonly key: string;
+  readonly input: string;
+  readonly evaluate: string;
+  readonly choice: PolicyChoice | { error: ImgpolicyError; namespace?: string };
+  readonly occurrences: ImageOccurrence[];
+}
+
+/**
+ * CRI-O pulls `name:tag@digest` as `name@digest` (it strips the tag, c/image refuses both), and a manifest image
+ * is always a docker reference, never `dir:` or another transport.
+ */
+export function criOReference(image: string): { evaluate: string; stripped: boolean } {
+  try {
+    const ref = parseDockerReference(image);
+    if (ref.tag !== undefined && ref.digest !== undefined) {
+      return { evaluate: `docker://${ref.name()}@${ref.digest}`, stripped: true };
+    }
+  } catch {
+    // Not a valid reference: the docker transport's parser gives the user its own error below.
+  }
+  return { evaluate: `docker://${image}`, stripped: false };
+}
+
+export async function planTasks(requests: readonly ImageRequest[], resolver: PolicyResolver): Promise<Task[]> {
+  const choices = new Map<string, Promise<Task['choice']>>();
+  const choose = (ns: string | undefined) => {
+    const k = ns ?? '\0';
+    let p = choices.get(k);
+    if (!p) {
+      p = resolver.choose(ns).catch((e: unknown) => ({ error: asImgpolicyError(e), ...(ns !== undefined ? { namespace: ns } : {}) }));
+      choices.set(k, p);
+    }
+    return p;
+  };
+  const tasks = new Map<string, Task>();
+  for (const r of requests) {
+    const choice = await choose(r.namespace);
+    const policyKey = 'error' in choice ? `error:${r.namespace ?? ''}` : (choice.path ?? '');
+    const key = `${r.evaluate}\0${policyKey}`;
+    let t = tasks.get(key);
+    if (!t) {
+      t = { key, input: r.input, evaluate: r.evaluate, choice, occurrences: [] };
+      tasks.set(key, t);
+    }
+    if (r.occurrence) t.occurrences.push(r.occurrence);
+  }
+  return [...tasks.values()];
+}
+
+export async function runTasks(
+  tasks: readonly Task[],
+  opts: BatchOptions,
+  pe: ProcessEnv,
+  resolver: PolicyResolver,
+  session: ImageSession,
+): Promise<ImageReport[]> {
+  const reports: ImageReport[] = new Array(tasks.length);
+  let next = 0;
+  let done = 0;
+  const worker = async () => {
+    for (;;) {
+      const i = next++;
+      if (i >= tasks.length) return;
+      const t = tasks[i]!;
+      reports[i] = await verifyTask(t, opts, pe, resolver, session);
+      opts.onTrace?.(reports[i]!);
+      opts.onProgress?.(++done, tasks.length, t.input);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.max(1, Math.min(opts.jobs, tasks.length)) }, worker));
+  return reports;
+}
+
+async function verifyTask(t: Task, opts: BatchOptions, pe: ProcessEnv, resolver: PolicyResolver, session: ImageSession): Promise<ImageReport> {
+  const started = Date.now();
+  const evaluated = t.evaluate !== t.input && t.evaluate !== `docker://${t.input}` ? { evaluated: t.evaluate } : {};
+  const base = {
+    input: t.input,
+    ...evaluated,
+    occurrences: t.occurrences,
+    ...('error' in t.choice
+      ? {}
+      : { policySource: t.choice.source, ...(t.choice.path ? { policyPath: t.choice.path } : {}) }),
+    ...(t.choice.namespace !== undefined ? { namespace: t.choice.namespace } : {}),
+  };
+  const seconds = () => (Date.now() - started) / 1000;
+  if ('error' in t.choice) return { ...base, error: t.choice.error, exitCode: EXIT.usage, seconds: seconds() };
+  let policy: Policy;
+  try {
+    policy = await resolver.load(t.choice);
+  } catch (e) {
+    // A policy that cannot be used is a bad invocation for every image it governs, never a "rejection".
+    const error = e instanceof PolicyFormatError || e instanceof UsageError ? e : new UsageError(describePolicyError(e));
+    return { ...base, error, exitCode: EXIT.usage, seconds: seconds() };
+  }
+  const withPolicy = { ...base, ...(policy.path ? { policyPath: policy.path } : {}) };
+  const ctx = evaluationContext(pe, { ...(opts.requireSignatureVerification ? { requireSignatureVerification: true } : {}) });
+  if (t.choice.source === 'namespace' || t.choice.namespace !== undefined) {
+    // CRI-O's own log line for the choice, so that --debug shows which file decided before c/image's lines.
+    ctx.trace.info(`Using pull policy path for image ${t.input}: ${JSON.stringify(policy.path ?? '')}`, {
+      policyPath: policy.path ?? null,
+      policySource: t.choice.source,
+      ...(t.choice.namespace !== undefined ? { namespace: t.choice.namespace } : {}),
+    });
+  }
+  let ref: ImageReference;
+  let source: ImageSource;
+  try {
+    ref = parseImageReference(t.evaluate, { cwd: pe.cwd });
+    source = await openImageSource(ref, opts, pe, ctx.trace, session);
+    const result = await withTimeout(isRunningImageAllowed(policy, source, ctx), opts.timeout, t.input);
+    // The digest the verdict is about: evaluation names it when a signature check read the manifest; otherwise we
+    // read it now (cached when evaluation already did) so that every result can name what it allowed. A failure
+    // here only loses the digest: it never turns a verdict around.
+    let digest = result.manifestDigest;
+    if (digest === undefined) {
+      try {
+        digest = manifestDigest((await withTimeout(source.manifest(), opts.timeout, t.input)).bytes);
+      } catch {
+        digest = undefined;
+      }
+    }
+    const digestVerified = result.requirements.some((q) => q.signatures?.some((s) => s.accepted && s.payload?.manifestDigest === digest));
+    const explanation = result.allowed
+      ? undefined
+      : await explainRejection({ policy, ref, result, source, ...(digest ? { manifestDigest: digest } : {}), ...(opts.registriesD ? { registriesD: opts.registriesD } : {}) });
+    return {
+      ...withPolicy,
+      result,
+      exitCode: exitCodeForError(result.error),
+      ...(digest ? { manifestDigest: digest } : {}),
+      digestVerified,
+      ...(explanation ? { explanation } : {}),
+      seconds: seconds(),
+    };
+  } catch (e) {
+    const error = asImgpolicyError(e);
+    return { ...withPolicy, error, exitCode: exitCodeForError(error), seconds: seconds(), traceEvents: ctx.trace.events };
+  }
+}
+
+function withTimeout<T>(p: Promise<T>, seconds: number | undefined, input: string): Promise<T> {
+  if (seconds === undefined || !Number.isFinite(seconds) || seconds <= 0) return p;
+  let timer: NodeJS.Timeout;
+  const t = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new ImageSourceError(`evaluating ${input}: timed out after ${seconds} s`)), seconds * 1000);
+  });
+  return Promise.race([p, t]).finally(() => clearTimeout(timer));
+}

@@ -1,0 +1,79 @@
+import { plainDetail } from './detail.js';
+import { errorOf, kubeletReason, verdictOf, type ImageReport } from './result.js';
+
+/**
+ * JUnit XML (the Jenkins/Ant dialect every CI reads: GitLab `artifacts:reports:junit`, Jenkins, Azure, CircleCI,
+ * GitHub test-report actions). One <testsuite> per manifest file (or "images" for command-line references), one
+ * <testcase> per place an image is used, so that CI points at the manifest and container that would fail to start.
+ * A rejection is a <failure> (type = kubelet reason or c/image class); an image that could not be evaluated is an
+ * <error>. The image was evaluated once: its duration is on its first test case only.
+ */
+export function renderJUnit(reports: readonly ImageReport[], now: Date = new Date()): string {
+  interface Case {
+    name: string;
+    classname: string;
+    seconds: number;
+    report: ImageReport;
+  }
+  const suites = new Map<string, Case[]>();
+  const add = (suite: string, c: Case) => {
+    const list = suites.get(suite) ?? [];
+    list.push(c);
+    suites.set(suite, list);
+  };
+  for (const r of reports) {
+    const occ = r.occurrences ?? [];
+    if (occ.length === 0) {
+      add('images', { name: r.input, classname: `imgpolicy.${r.namespace ?? 'images'}`, seconds: r.seconds ?? 0, report: r });
+      continue;
+    }
+    occ.forEach((o, i) => {
+      const field = o.field === 'containers' ? 'container' : o.field.replace(/s$/, '');
+      add(o.file, {
+        name: `${o.kind}/${o.name} ${field} ${o.container}: ${o.image}`,
+        classname: `imgpolicy.${o.namespace ?? r.namespace ?? 'default'}.${o.kind}.${o.name}`,
+        seconds: i === 0 ? (r.seconds ?? 0) : 0,
+        report: r,
+      });
+    });
+  }
+  const count = (cases: Case[], v: string) => cases.filter((c) => verdictOf(c.report) === v).length;
+  const all = [...suites.values()].flat();
+  const time = (cases: Case[]) => cases.reduce((t, c) => t + c.seconds, 0).toFixed(3);
+  let out = '<?xml version="1.0" encoding="UTF-8"?>\n';
+  out += `<testsuites name="imgpolicy verify" tests="${all.length}" failures="${count(all, 'rejected')}" errors="${count(all, 'error')}" time="${time(all)}">\n`;
+  let id = 0;
+  for (const [name, cases] of suites) {
+    out += `  <testsuite name="${attr(name)}" id="${id++}" tests="${cases.length}" failures="${count(cases, 'rejected')}" errors="${count(cases, 'error')}" skipped="0" time="${time(cases)}" timestamp="${now.toISOString().replace(/\.\d{3}Z$/, '')}" hostname="imgpolicy">\n`;
+    for (const c of cases) {
+      const r = c.report;
+      const v = verdictOf(r);
+      out += `    <testcase name="${attr(c.name)}" classname="${attr(c.classname)}" time="${c.seconds.toFixed(3)}"`;
+      if (v === 'allowed') {
+        out += `>\n      <system-out>${text(`allowed ${r.input}${r.manifestDigest ? ` ${r.manifestDigest}` : ''}${r.policyPath ? ` by ${r.policyPath}` : ''}`)}</system-out>\n    </testcase>\n`;
+        continue;
+      }
+      const e = errorOf(r);
+      const tag = v === 'rejected' ? 'failure' : 'error';
+      const type = kubeletReason(e) ?? (e ? e.className : 'Error');
+      out += `>\n      <${tag} message="${attr(e?.message ?? v)}" type="${attr(type)}">${text(plainDetail(r))}</${tag}>\n    </testcase>\n`;
+    }
+    out += '  </testsuite>\n';
+  }
+  out += '</testsuites>\n';
+  return out;
+}
+
+/** XML 1.0 cannot carry most control characters at all, even escaped: they are replaced. */
+function clean(s: string): string {
+  // eslint-disable-next-line no-control-regex
+  return s.replace(/[\u0000-\u0008\u000B\u000C\u000E-\u001F\uFFFE\uFFFF]/g, '\uFFFD');
+}
+
+function attr(s: string): string {
+  return clean(s).replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;').replace(/\n/g, '&#10;').replace(/\r/g, '&#13;').replace(/\t/g, '&#9;');
+}
+
+function text(s: string): string {
+  return clean(s).replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+}
