@@ -21,6 +21,14 @@ export const LIMITS = {
   maxRedirects: 10,
   /** Per request: Node's and undici's defaults are minutes long; a CI gate must not hang that long on a stalled registry. */
   requestTimeoutMs: 30_000,
+  /**
+   * Total back-off one request may sleep between 429/5xx retries. c/image (5 attempts, 2 s doubling, Retry-After
+   * honoured up to 60 s) can sleep 4 × 60 s = 240 s on a 429 storm; past 60 s the last answer is returned as the
+   * error. Without Retry-After the c/image schedule (2+4+8+16 = 30 s) fits unchanged.
+   */
+  maxRetrySleepMs: 60_000,
+  /** Go's encoding/json maxNestingDepth: deeper JSON (policy, signature payload) is a syntax error, never a stack overflow. */
+  maxJSONNestingDepth: 10_000,
   /** Policy files: c/image reads them whole; we refuse absurd ones. */
   maxPolicyBytes: 16 * 1024 * 1024,
   /** Key, CA and keyring files named by a policy. */

@@ -3,12 +3,13 @@
  * (reference, policy file) pair evaluated exactly once, a bounded number at a time, over one shared registry pool
  * (connections and bearer tokens are per registry/repository, so 50 references to 5 repositories cost 5 tokens).
  *
- * Nothing here decides anything: each image gets c/image's verdict from `isRunningImageAllowed`; this module only
+ * Nothing here decides anything: each image gets c/image's verdict from `evaluateImageAsPullWould` (the manifest
+ * read as a pull reads it, then `isRunningImageAllowed`); this module only
  * chooses the policy file (CRI-O's namespace rule), collects results, and adds explanations beside them.
  */
 import { asImgpolicyError, ImageSourceError, PolicyFormatError, UsageError, type ImgpolicyError } from '../errors.js';
-import { isRunningImageAllowed } from '../evaluate/index.js';
-import { manifestDigest, type ImageSource } from '../image/index.js';
+import { evaluateImageAsPullWould } from '../evaluate/index.js';
+import type { ImageSource } from '../image/index.js';
 import type { Policy } from '../policy/index.js';
 import { parseDockerReference, parseImageReference, type ImageReference } from '../reference/index.js';
 import { evaluationContext, type ProcessEnv } from './context.js';
@@ -150,18 +151,10 @@ async function verifyTask(t: Task, opts: BatchOptions, pe: ProcessEnv, resolver:
   try {
     ref = parseImageReference(t.evaluate, { cwd: pe.cwd });
     source = await openImageSource(ref, opts, pe, ctx.trace, session);
-    const result = await withTimeout(isRunningImageAllowed(policy, source, ctx), opts.timeout, t.input);
-    // The digest the verdict is about: evaluation names it when a signature check read the manifest; otherwise we
-    // read it now (cached when evaluation already did) so that every result can name what it allowed. A failure
-    // here only loses the digest: it never turns a verdict around.
-    let digest = result.manifestDigest;
-    if (digest === undefined) {
-      try {
-        digest = manifestDigest((await withTimeout(source.manifest(), opts.timeout, t.input)).bytes);
-      } catch {
-        digest = undefined;
-      }
-    }
+    // As a pull does, the manifest is read before the policy runs: an unreadable image is an error, never "allowed",
+    // and every verdict names the digest it is about.
+    const result = await withTimeout(evaluateImageAsPullWould(policy, source, ctx), opts.timeout, t.input);
+    const digest = result.manifestDigest;
     const digestVerified = result.requirements.some((q) => q.signatures?.some((s) => s.accepted && s.payload?.manifestDigest === digest));
     const explanation = result.allowed
       ? undefined

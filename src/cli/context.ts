@@ -1,8 +1,7 @@
-import { readFile } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { EvaluationError } from '../errors.js';
 import type { EvaluationContext, Verifiers } from '../evaluate/index.js';
-import { goOpenError } from '../image/files.js';
+import { readFileLimited } from '../image/files.js';
 import { LIMITS } from '../limits.js';
 import { Trace } from '../trace.js';
 
@@ -33,14 +32,10 @@ export const lazyVerifiers: Verifiers = {
 /** Key and CA files named by the policy; read errors are plain errors worded like Go's. */
 async function readPolicyFile(path: string): Promise<Uint8Array> {
   try {
-    const bytes = await readFile(path);
-    if (bytes.length > LIMITS.maxKeyFileBytes) {
-      throw new EvaluationError(`reading ${path}: exceeded maximum allowed size of ${LIMITS.maxKeyFileBytes} bytes`);
-    }
-    return new Uint8Array(bytes);
+    return await readFileLimited(path, LIMITS.maxKeyFileBytes, 'file');
   } catch (e) {
-    if (e instanceof EvaluationError) throw e;
-    throw new EvaluationError(goOpenError(path, e));
+    // Key and CA files are configuration: their read errors are c/image's plain errors, not image-source trouble.
+    throw new EvaluationError((e as Error).message);
   }
 }
 

@@ -13,20 +13,19 @@ export async function readFileLimited(path: string, limit: number, what = 'file'
     throw new ImageSourceError(goOpenError(path, e));
   }
   try {
-    const st = await handle.stat();
-    if (st.size > limit) {
-      throw new ImageSourceError(`reading ${what} ${path}: exceeded maximum allowed size of ${limit} bytes`);
-    }
-    const buf = Buffer.alloc(Math.min(st.size, limit) + 1);
+    // Read in chunks until EOF rather than trusting stat(): /proc files, pipes and devices report size 0, and a
+    // file may grow while we read it. At most `limit` bytes are ever held.
+    const chunks: Buffer[] = [];
     let total = 0;
     for (;;) {
-      const { bytesRead } = await handle.read(buf, total, buf.length - total, null);
+      const chunk = Buffer.alloc(Math.min(64 * 1024, limit + 1 - total));
+      const { bytesRead } = await handle.read(chunk, 0, chunk.length, null);
       if (bytesRead === 0) break;
       total += bytesRead;
       if (total > limit) throw new ImageSourceError(`reading ${what} ${path}: exceeded maximum allowed size of ${limit} bytes`);
-      if (total === buf.length) break;
+      chunks.push(chunk.subarray(0, bytesRead));
     }
-    return new Uint8Array(buf.subarray(0, total));
+    return new Uint8Array(Buffer.concat(chunks, total));
   } catch (e) {
     if (e instanceof ImageSourceError) throw e;
     throw new ImageSourceError(`read ${path}: ${(e as Error).message}`);

@@ -14,6 +14,7 @@
  * The reader is iterative (an explicit stack) so that Go's 10000-level nesting limit is reachable without
  * overflowing the JavaScript call stack.
  */
+import { LIMITS } from '../limits.js';
 
 /** Where a value (or key) stands in the document. `column` counts characters (code points), 1-based. */
 export interface JsonLocation {
@@ -78,7 +79,7 @@ export class JsonSyntaxError extends Error {
 }
 
 /** Go's scanner refuses deeper nesting (encoding/json maxNestingDepth). */
-export const MAX_NESTING_DEPTH = 10000;
+export const MAX_NESTING_DEPTH = LIMITS.maxJSONNestingDepth;
 
 const IDENTIFIER_RE = /^[A-Za-z_][A-Za-z0-9_]*$/;
 

@@ -94,6 +94,9 @@ export class RegistryClient {
     this.registry = cfg.domain === 'docker.io' ? 'registry-1.docker.io' : cfg.domain;
     this.scope = { resourceType: 'repository', remoteName: cfg.repository, actions: 'pull' };
     for (const s of [cfg.credentials.password, cfg.credentials.identityToken]) if (s) this.secrets.push(s);
+    // The Basic header value itself: a registry that echoes `Authorization` in its error body would otherwise put
+    // base64(user:password) into our error message (found by test/integration/hostile-secrets.test.ts).
+    if (cfg.credentials.password) this.secrets.push(Buffer.from(`${cfg.credentials.username ?? ''}:${cfg.credentials.password}`).toString('base64'));
     // Tokens are shared through the pool per registry + repository + credentials (hashed: no secret in a map key).
     const who = createHash('sha256').update(JSON.stringify(cfg.credentials)).digest('hex').slice(0, 16);
     const key = `${this.registry}/${cfg.repository}#${who}`;
@@ -159,6 +162,34 @@ export class RegistryClient {
     const actual = `${algorithm}:${createHash(algorithm).update(payload).digest('hex')}`;
     if (actual !== digest) throw new ImageSourceError(`digest mismatch, expected ${goQuote(digest)}, got ${goQuote(actual)}`);
     return payload;
+  }
+
+  /**
+   * OCI 1.1 referrers API (`GET /v2/<name>/referrers/<digest>[?artifactType=…]`), used only by the opt-in sigstore
+   * bundle discovery (containers/image never calls it). `unsupported` (with the status) when the registry has no
+   * such endpoint — distribution 2.8 answers 404 — so that the caller can fall back to the `sha256-<hex>` tag.
+   */
+  async fetchReferrers(
+    digest: string,
+    artifactType: string | undefined,
+    maxBytes: number,
+    trace?: Trace,
+  ): Promise<{ supported: true; bytes: Uint8Array; filtersApplied: boolean } | { supported: false; statusCode: number }> {
+    validateDigest(digest, (m) => m);
+    const debug = this.debugTo(trace);
+    const query = artifactType !== undefined ? `?artifactType=${encodeURIComponent(artifactType)}` : '';
+    const res = await this.makeRequest('GET', `/v2/${this.cfg.repository}/referrers/${digest}${query}`, { accept: 'application/vnd.oci.image.index.v1+json' }, {}, debug);
+    if (res.statusCode === 404 || res.statusCode === 400 || res.statusCode === 405 || res.statusCode === 501) {
+      await dump(res);
+      return { supported: false, statusCode: res.statusCode };
+    }
+    if (res.statusCode !== 200) {
+      const err = await this.responseError(res);
+      throw this.wrap(err, `reading referrers of ${digest} in ${this.name}: `);
+    }
+    const bytes = await this.readBody(res, maxBytes);
+    const applied = (headerValue(res.headers, 'oci-filters-applied') ?? '').split(',').map((s) => s.trim());
+    return { supported: true, bytes, filtersApplied: applied.includes('artifactType') };
   }
 
   /** The OpenShift signature API (`X-Registry-Supports-Signatures: 1`): simple-signing blobs for a digest. */
@@ -312,8 +343,10 @@ export class RegistryClient {
   ): Promise<Response> {
     const { maxAttempts, initialDelayMs, maxDelayMs } = this.cfg.retry;
     let delay = initialDelayMs;
+    let slept = 0;
     let extraScope: Scope | undefined;
     for (let attempt = 1; ; attempt++) {
+      this.throwIfClosed(method, url);
       let res: Response;
       try {
         res = await this.requestOnce(method, url, headers, o, extraScope, debug);
@@ -340,14 +373,21 @@ export class RegistryClient {
         }
       }
       if (!RETRYABLE.has(res.statusCode) || attempt >= maxAttempts) return res;
-      await dump(res);
       delay = Math.min(parseRetryAfter(headerValue(res.headers, 'retry-after'), delay, this.cfg.trace), maxDelayMs);
+      // A 429/5xx storm must not hold a CI gate for c/image's worst case (4 × 60 s): past the sleep budget the
+      // last answer is the error, as if the attempts had run out.
+      if (slept + delay > LIMITS.maxRetrySleepMs) {
+        debug(`Not retrying ${method} ${redacted(url)}: ${(delay / 1000).toFixed(0)} s more back-off would exceed the ${LIMITS.maxRetrySleepMs / 1000} s retry budget`);
+        return res;
+      }
+      slept += delay;
+      await dump(res);
       const what = res.statusCode === 429 ? 'Too many requests to' : `Status ${res.statusCode} from`;
       this.debug(`${what} ${redacted(url)}: sleeping for ${(delay / 1000).toFixed(6)} seconds before next attempt`, {
         retry: attempt,
         status: res.statusCode,
       });
-      await sleep(delay);
+      await sleep(delay, this.cfg.pool.closedSignal);
       delay *= 2;
     }
   }
@@ -378,7 +418,7 @@ export class RegistryClient {
         path: current.pathname + current.search,
         method,
         headers: h,
-        signal: AbortSignal.timeout(this.cfg.timeoutMs),
+        signal: this.requestSignal(),
       });
       const response: Response = { statusCode: res.statusCode, headers: res.headers, body: res.body, url: current.href };
       const location = headerValue(res.headers, 'location');
@@ -392,6 +432,18 @@ export class RegistryClient {
         throw new ImageSourceError(`unsupported redirect to ${goQuote(next.protocol)} from ${redacted(current)}`);
       }
       current = next;
+    }
+  }
+
+  /** Per-request deadline, and the pool's close: whichever comes first aborts the request and its body. */
+  private requestSignal(): AbortSignal {
+    return AbortSignal.any([AbortSignal.timeout(this.cfg.timeoutMs), this.cfg.pool.closedSignal]);
+  }
+
+  /** After the pool is closed (the run gave up on this image), no new request starts. */
+  private throwIfClosed(method: string, url: URL): void {
+    if (this.cfg.pool.closedSignal.aborted) {
+      throw new ImageSourceError(`${method.charAt(0)}${method.slice(1).toLowerCase()} ${goQuote(redacted(url))}: context canceled`);
     }
   }
 
@@ -513,7 +565,7 @@ export class RegistryClient {
         method,
         headers,
         ...(body !== undefined ? { body } : {}),
-        signal: AbortSignal.timeout(this.cfg.timeoutMs),
+        signal: this.requestSignal(),
       });
     } catch (e) {
       throw goTransportError(method, redacted(url), e, this.cfg.timeoutMs);
@@ -603,8 +655,18 @@ async function dump(res: Response): Promise<void> {
   await discardBody(res.body);
 }
 
-function sleep(ms: number): Promise<void> {
-  return new Promise((r) => setTimeout(r, ms));
+/** A back-off that ends early (resolving; the caller then sees the closed pool) when `signal` aborts. */
+function sleep(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((r) => {
+    if (signal.aborted) return r();
+    const t = setTimeout(done, ms);
+    function done(): void {
+      clearTimeout(t);
+      signal.removeEventListener('abort', done);
+      r();
+    }
+    signal.addEventListener('abort', done, { once: true });
+  });
 }
 
 /** Go's http.StatusText (Node's table has the same IANA phrases). */

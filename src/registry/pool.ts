@@ -31,8 +31,18 @@ export class RegistryPool {
   readonly pings = new Map<string, Promise<PingResult>>();
   /** @internal registries.d, credentials and certs.d lookups, once per run (see memoTraced). */
   readonly lookups = new Map<string, Promise<{ value: unknown; events: TraceEvent[] }>>();
+  /**
+   * Aborted by `close()`. Every request and every retry back-off of every client on this pool listens to it: when
+   * the CLI gives up on an image (`--timeout`) and closes the pool, nothing keeps running — no https→http ping
+   * fallback, no 60 s Retry-After sleep — so the process exits at once instead of after the registry's stall.
+   */
+  private readonly closing = new AbortController();
+  get closedSignal(): AbortSignal {
+    return this.closing.signal;
+  }
 
   async close(): Promise<void> {
+    this.closing.abort(new Error('registry connections closed'));
     const agents = [...this.agents.values()];
     this.agents.clear();
     this.tokenCaches.clear();

@@ -1,4 +1,5 @@
 import { InvalidSignatureError } from '../errors.js';
+import { LIMITS } from '../limits.js';
 import { goQuote } from '../util/go-format.js';
 
 /**
@@ -256,7 +257,7 @@ function goFormatFloat(v: number): string {
 // ---------------------------------------------------------------------------------------------------------------
 // Go's encoding/json scanner: syntax check with Go's error texts (scanner.go), over bytes.
 
-const MAX_NESTING_DEPTH = 10000; // encoding/json's maxNestingDepth
+const MAX_NESTING_DEPTH = LIMITS.maxJSONNestingDepth; // encoding/json's maxNestingDepth
 
 function quoteChar(c: number): string {
   if (c === 0x27) return "'\\''";
@@ -361,15 +362,24 @@ export function goJSONSyntaxError(b: Uint8Array): string | null {
     return null;
   };
 
-  // Value position.
-  const beginValue = (): string | null => {
+  // Value position. Opening a container does not recurse: it returns WANT_KEY / WANT_VALUE and `scan` loops, so
+  // 10,000 levels of nesting (Go's limit) cannot overflow the JavaScript stack (found by scripts/fuzz.ts).
+  const WANT_VALUE = 1;
+  const WANT_KEY = 2;
+  type Step = string | null | typeof WANT_VALUE | typeof WANT_KEY;
+  const scan = (first: Step): string | null => {
+    let r = first;
+    while (r === WANT_VALUE || r === WANT_KEY) r = r === WANT_VALUE ? beginValue() : beginKey();
+    return r;
+  };
+  const beginValue = (): Step => {
     skipSpace();
     if (i >= n) return EOF;
     const c = b[i]!;
     switch (c) {
       case 0x7b:
+        if (stack.length >= MAX_NESTING_DEPTH) return err('exceeded max depth');
         i++;
-        if (stack.length >= MAX_NESTING_DEPTH) return 'exceeded max depth';
         stack.push('object');
         skipSpace();
         if (i >= n) return EOF;
@@ -378,10 +388,10 @@ export function goJSONSyntaxError(b: Uint8Array): string | null {
           stack.pop();
           return null;
         }
-        return beginKey();
+        return WANT_KEY;
       case 0x5b:
+        if (stack.length >= MAX_NESTING_DEPTH) return err('exceeded max depth');
         i++;
-        if (stack.length >= MAX_NESTING_DEPTH) return 'exceeded max depth';
         stack.push('array');
         skipSpace();
         if (i >= n) return EOF;
@@ -390,7 +400,7 @@ export function goJSONSyntaxError(b: Uint8Array): string | null {
           stack.pop();
           return null;
         }
-        return beginValue();
+        return WANT_VALUE;
       case 0x22:
         return scanString();
       case 0x2d:
@@ -407,7 +417,7 @@ export function goJSONSyntaxError(b: Uint8Array): string | null {
     }
   };
 
-  const beginKey = (): string | null => {
+  const beginKey = (): Step => {
     skipSpace();
     if (i >= n) return EOF;
     if (b[i] !== 0x22) return err('looking for beginning of object key string');
@@ -417,10 +427,10 @@ export function goJSONSyntaxError(b: Uint8Array): string | null {
     if (i >= n) return EOF;
     if (b[i] !== 0x3a) return err('after object key');
     i++;
-    return beginValue();
+    return WANT_VALUE;
   };
 
-  let e = beginValue();
+  let e = scan(WANT_VALUE);
   while (e === null) {
     // After a complete value: close containers or continue them.
     skipSpace();
@@ -434,7 +444,7 @@ export function goJSONSyntaxError(b: Uint8Array): string | null {
     if (top === 'object') {
       if (c === 0x2c) {
         i++;
-        e = beginKey();
+        e = scan(WANT_KEY);
       } else if (c === 0x7d) {
         i++;
         stack.pop();
@@ -442,7 +452,7 @@ export function goJSONSyntaxError(b: Uint8Array): string | null {
     } else {
       if (c === 0x2c) {
         i++;
-        e = beginValue();
+        e = scan(WANT_VALUE);
       } else if (c === 0x5d) {
         i++;
         stack.pop();
@@ -467,41 +477,73 @@ class TreeReader {
     while (this.i < this.b.length && isSpace(this.b[this.i]!)) this.i++;
   }
 
+  /**
+   * One value. Containers are built with an explicit stack, not recursion: the syntax check allows 10,000 levels
+   * (Go's limit), which recursion here would not survive (RangeError, found by scripts/fuzz.ts).
+   */
   private value(): JNode {
+    type Open = { node: { kind: 'object'; members: { key: string; value: JNode }[] }; key: string } | { node: { kind: 'array'; items: JNode[] } };
+    const stack: Open[] = [];
+    for (;;) {
+      // Read one value; an opened non-empty container is pushed and its first element is read next.
+      this.skip();
+      const c = this.b[this.i]!;
+      let done: JNode | undefined;
+      if (c === 0x7b) {
+        this.i++;
+        this.skip();
+        const node = { kind: 'object' as const, members: [] as { key: string; value: JNode }[] };
+        if (this.b[this.i] === 0x7d) {
+          this.i++;
+          done = node;
+        } else {
+          stack.push({ node, key: this.memberKey() });
+          continue;
+        }
+      } else if (c === 0x5b) {
+        this.i++;
+        this.skip();
+        const node = { kind: 'array' as const, items: [] as JNode[] };
+        if (this.b[this.i] === 0x5d) {
+          this.i++;
+          done = node;
+        } else {
+          stack.push({ node });
+          continue;
+        }
+      } else {
+        done = this.scalar(c);
+      }
+      // Attach the finished value to its container; close containers that end here.
+      for (;;) {
+        const top = stack[stack.length - 1];
+        if (top === undefined) return done;
+        if (top.node.kind === 'object') top.node.members.push({ key: (top as { key: string }).key, value: done });
+        else top.node.items.push(done);
+        this.skip();
+        const close = this.b[this.i++];
+        if (close === 0x7d || close === 0x5d) {
+          stack.pop();
+          done = top.node;
+          continue;
+        }
+        // ',' — the next element (after the key, for an object)
+        if (top.node.kind === 'object') (top as { key: string }).key = this.memberKey();
+        break;
+      }
+    }
+  }
+
+  /** `"key" :` — positioned at the key (after optional whitespace); leaves the reader at the value. */
+  private memberKey(): string {
     this.skip();
-    const c = this.b[this.i]!;
-    if (c === 0x7b) {
-      this.i++;
-      const members: { key: string; value: JNode }[] = [];
-      this.skip();
-      if (this.b[this.i] === 0x7d) {
-        this.i++;
-        return { kind: 'object', members };
-      }
-      for (;;) {
-        this.skip();
-        const key = this.string();
-        this.skip();
-        this.i++; // ':'
-        members.push({ key, value: this.value() });
-        this.skip();
-        if (this.b[this.i++] === 0x7d) return { kind: 'object', members };
-      }
-    }
-    if (c === 0x5b) {
-      this.i++;
-      const items: JNode[] = [];
-      this.skip();
-      if (this.b[this.i] === 0x5d) {
-        this.i++;
-        return { kind: 'array', items };
-      }
-      for (;;) {
-        items.push(this.value());
-        this.skip();
-        if (this.b[this.i++] === 0x5d) return { kind: 'array', items };
-      }
-    }
+    const key = this.string();
+    this.skip();
+    this.i++; // ':'
+    return key;
+  }
+
+  private scalar(c: number): JNode {
     if (c === 0x22) return { kind: 'string', value: this.string() };
     if (c === 0x74) {
       this.i += 4;
