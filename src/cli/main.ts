@@ -1,18 +1,27 @@
 import { Command, CommanderError } from 'commander';
 import chalk, { Chalk } from 'chalk';
-import { explainCommand } from './commands/explain.js';
-import { inspectCommand } from './commands/inspect.js';
-import { lintCommand } from './commands/lint.js';
-import { trustCommand } from './commands/trust.js';
-import { verifyCommand } from './commands/verify.js';
 import { processEnv, type ProcessEnv } from './context.js';
 import { EXIT } from './exit-codes.js';
 import type { CLIIO } from './io.js';
 
 export const VERSION = '0.1.0';
 
+type Register = (program: Command, io: CLIIO, env: () => ProcessEnv) => void;
+
+/**
+ * Commands load on demand: `lint` must not pay for verify's batch, output and Kubernetes modules (~55 ms), so only
+ * the command named on the command line is imported (all of them for top-level help).
+ */
+const COMMANDS: Record<string, () => Promise<Register>> = {
+  verify: async () => (await import('./commands/verify.js')).verifyCommand,
+  inspect: async () => (await import('./commands/inspect.js')).inspectCommand,
+  lint: async () => (await import('./commands/lint.js')).lintCommand,
+  explain: async () => (await import('./commands/explain.js')).explainCommand,
+  trust: async () => (await import('./commands/trust.js')).trustCommand,
+};
+
 /** `env` is injectable so tests run whole command lines in-process with their own environment. */
-export function buildProgram(io: CLIIO, env: () => ProcessEnv = processEnv): Command {
+export async function buildProgram(io: CLIIO, env: () => ProcessEnv = processEnv, argv?: readonly string[]): Promise<Command> {
   const program = new Command('imgpolicy')
     .description('Does this policy.json let this container image run? The verdict containers/image (CRI-O, podman, skopeo) gives, with the reasons.')
     .version(VERSION)
@@ -32,11 +41,9 @@ Examples:
 
 Exit codes: 0 allowed/OK · 1 rejected · 2 could not evaluate · 3 bad invocation or policy.`,
     );
-  verifyCommand(program, io, env);
-  inspectCommand(program, io, env);
-  lintCommand(program, io, env);
-  explainCommand(program, io, env);
-  trustCommand(program, io, env);
+  const named = argv?.slice(2).find((a) => !a.startsWith('-'));
+  const wanted = named !== undefined && named in COMMANDS ? [named] : Object.keys(COMMANDS);
+  for (const name of wanted) (await COMMANDS[name]!())(program, io, env);
   return program;
 }
 
@@ -60,7 +67,7 @@ export async function main(argv: string[]): Promise<number> {
     },
   };
   try {
-    await buildProgram(io).parseAsync(argv);
+    await (await buildProgram(io, processEnv, argv)).parseAsync(argv);
     return code;
   } catch (e) {
     if (e instanceof CommanderError) return e.exitCode === 0 ? 0 : EXIT.usage;

@@ -25,7 +25,7 @@ export async function runCLI(args: string[], o: { cwd?: string; env?: NodeJS.Pro
   const env = { HOME: '/nonexistent-home', ...(o.env ?? {}) };
   const pe = () => ({ env, homeDir: env['HOME'] ?? '/nonexistent-home', cwd: o.cwd ?? process.cwd(), now: () => new Date() });
   try {
-    await buildProgram(io, pe).parseAsync(['node', 'imgpolicy', ...args]);
+    await (await buildProgram(io, pe)).parseAsync(['node', 'imgpolicy', ...args]);
   } catch (e) {
     if (e instanceof CommanderError) code = e.exitCode === 0 ? 0 : 3;
     else throw e;
