@@ -35,6 +35,10 @@ export interface ImageRequest {
 export interface BatchOptions extends ImageAccessOptions {
   readonly jobs: number;
   readonly requireSignatureVerification?: boolean;
+  /** Opt-in: sigstore bundles from OCI referrers count as signatures (containers/image ignores them). */
+  readonly sigstoreBundles?: boolean;
+  /** When bundles are off, probe for them after a denial to say whether they would change the verdict. */
+  readonly sigstoreBundleHint?: boolean;
   /** Called with each finished image's trace (for --debug) — the CLI prints, evaluation never does. */
   readonly onTrace?: (report: ImageReport) => void;
   readonly onProgress?: (done: number, total: number, current: string) => void;
@@ -137,7 +141,11 @@ async function verifyTask(t: Task, opts: BatchOptions, pe: ProcessEnv, resolver:
     return { ...base, error, exitCode: EXIT.usage, seconds: seconds() };
   }
   const withPolicy = { ...base, ...(policy.path ? { policyPath: policy.path } : {}) };
-  const ctx = evaluationContext(pe, { ...(opts.requireSignatureVerification ? { requireSignatureVerification: true } : {}) });
+  const ctx = evaluationContext(pe, {
+    ...(opts.requireSignatureVerification ? { requireSignatureVerification: true } : {}),
+    ...(opts.sigstoreBundles ? { sigstoreBundles: true } : {}),
+    ...(opts.sigstoreBundleHint === false ? { sigstoreBundleHint: false } : {}),
+  });
   if (t.choice.source === 'namespace' || t.choice.namespace !== undefined) {
     // CRI-O's own log line for the choice, so that --debug shows which file decided before c/image's lines.
     ctx.trace.info(`Using pull policy path for image ${t.input}: ${JSON.stringify(policy.path ?? '')}`, {

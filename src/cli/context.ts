@@ -41,7 +41,7 @@ async function readPolicyFile(path: string): Promise<Uint8Array> {
 
 export function evaluationContext(
   pe: ProcessEnv,
-  opts: { requireSignatureVerification?: boolean; verifiers?: Verifiers } = {},
+  opts: { requireSignatureVerification?: boolean; sigstoreBundles?: boolean; sigstoreBundleHint?: boolean; verifiers?: Verifiers } = {},
 ): EvaluationContext {
   const trace = new Trace();
   return {
@@ -49,5 +49,43 @@ export function evaluationContext(
     verify: { readFile: readPolicyFile, now: pe.now, trace },
     verifiers: opts.verifiers ?? lazyVerifiers,
     ...(opts.requireSignatureVerification ? { requireSignatureVerification: true } : {}),
+    ...(opts.sigstoreBundles ? { sigstoreBundles: true } : {}),
+    ...(opts.sigstoreBundleHint === false ? { sigstoreBundleHint: false } : {}),
   };
+}
+
+/**
+ * imgpolicy's own settings (not containers/image's): `$XDG_CONFIG_HOME/imgpolicy/config.json`, else
+ * `$HOME/.config/imgpolicy/config.json`, and `IMGPOLICY_SIGSTORE_BUNDLES=true|false`, which wins over the file.
+ * Only extras live here; nothing that containers/image reads is configured twice.
+ */
+export interface ImgpolicyConfig {
+  sigstoreBundles?: boolean;
+}
+
+export async function loadImgpolicyConfig(pe: ProcessEnv): Promise<ImgpolicyConfig> {
+  const dir = pe.env['XDG_CONFIG_HOME'] || `${pe.homeDir}/.config`;
+  const path = `${dir}/imgpolicy/config.json`;
+  const config: ImgpolicyConfig = {};
+  let text: string | undefined;
+  try {
+    text = Buffer.from(await readFileLimited(path, 1024 * 1024, 'config')).toString('utf8');
+  } catch {
+    text = undefined; // no config file is the normal case
+  }
+  if (text !== undefined) {
+    let doc: unknown;
+    try {
+      doc = JSON.parse(text);
+    } catch (e) {
+      throw new EvaluationError(`parsing ${path}: ${(e as Error).message}`);
+    }
+    const v = (doc as Record<string, unknown> | null)?.['sigstoreBundles'];
+    if (v !== undefined && typeof v !== 'boolean') throw new EvaluationError(`${path}: "sigstoreBundles" must be true or false`);
+    if (v !== undefined) config.sigstoreBundles = v;
+  }
+  const env = pe.env['IMGPOLICY_SIGSTORE_BUNDLES'];
+  if (env === 'true' || env === '1') config.sigstoreBundles = true;
+  else if (env === 'false' || env === '0') config.sigstoreBundles = false;
+  return config;
 }

@@ -28,6 +28,7 @@ export function addPolicyOptions(cmd: Command): Command {
 
 export function addImageAccessOptions(cmd: Command): Command {
   return cmd
+    .option('--registries-conf <file>', 'registries.conf file (mirrors, location rewrites, insecure, blocked), as skopeo --registries-conf')
     .option('--registries.d <dir>', 'containers-registries.d directory (sigstore attachments, lookasides)')
     .option('--authfile <path>', 'auth.json with registry credentials (default: $REGISTRY_AUTH_FILE, then containers/docker defaults)')
     .option('--creds <user[:password]>', 'credentials for the registry')

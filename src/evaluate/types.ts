@@ -1,6 +1,6 @@
 import type { ImgpolicyError } from '../errors.js';
 import type { SignedByRequirement, SigstoreSignedRequirement } from '../policy/index.js';
-import type { SigstoreSignature, SimpleSigningSignature } from '../image/index.js';
+import type { BundleAttachment, SigstoreSignature, SimpleSigningSignature } from '../image/index.js';
 import type { Trace, TraceEvent } from '../trace.js';
 import type { VerifiedPayload, VerifyContext } from '../signature/types.js';
 
@@ -8,6 +8,11 @@ import type { VerifiedPayload, VerifyContext } from '../signature/types.js';
 export interface Verifiers {
   sigstore(req: SigstoreSignedRequirement, sig: SigstoreSignature, ctx: VerifyContext): Promise<VerifiedPayload>;
   simpleSigning(req: SignedByRequirement, sig: SimpleSigningSignature, ctx: VerifyContext): Promise<VerifiedPayload>;
+  /**
+   * Opt-in sigstore bundles (beyond c/image). Optional: when absent, evaluation lazy-imports
+   * src/signature/bundle/ itself, so callers that never enable bundles need not wire anything.
+   */
+  sigstoreBundle?(req: SigstoreSignedRequirement, bundle: BundleAttachment, image: { manifest: Uint8Array; identity: string }, ctx: VerifyContext): Promise<VerifiedPayload>;
 }
 
 export interface EvaluationContext {
@@ -16,11 +21,19 @@ export interface EvaluationContext {
   readonly verifiers: Verifiers;
   /** c/image's opt-in PolicyContext.RequireSignatureVerification (container-libs): deny when no requirement verified a signature. */
   readonly requireSignatureVerification?: boolean;
+  /**
+   * Beyond containers/image, off by default: also accept sigstore bundles stored as OCI 1.1 referrers (cosign v3's
+   * default), tried after the c/image signatures. When off (undefined/false) verdicts are exactly c/image's; a
+   * denied sigstoreSigned requirement may still *look* for bundles and record a `sigstore-bundle-present` hint.
+   */
+  readonly sigstoreBundles?: boolean;
+  /** Set to false to skip even that look (no extra registry requests after a denial). Default: look. */
+  readonly sigstoreBundleHint?: boolean;
 }
 
 export interface SignatureOutcome {
   readonly index: number;
-  readonly format: 'simple-signing' | 'sigstore';
+  readonly format: 'simple-signing' | 'sigstore' | 'sigstore-bundle';
   readonly accepted: boolean;
   readonly error?: ImgpolicyError;
   /** What the signature claimed / who signed it, when it got far enough to tell. */
@@ -35,6 +48,20 @@ export interface RequirementOutcome {
   readonly signatures?: readonly SignatureOutcome[];
   /** Signatures present but not considered by this requirement type. */
   readonly skipped?: { readonly nonSigstore?: number; readonly nonSignatureAttachments?: number; readonly nonSimpleSigning?: number };
+  /** sigstoreSigned only, when bundles were looked for (enabled, or the hint probe after a denial). */
+  readonly bundles?: BundleReport;
+}
+
+export interface BundleReport {
+  /** Whether bundles took part in the verdict (`sigstoreBundles`), or were only probed for the hint. */
+  readonly enabled: boolean;
+  readonly found: number;
+  /** Where they were found: the referrers API or the `sha256-<hex>` tag fallback. */
+  readonly source?: 'referrers-api' | 'referrers-tag';
+  /** Probe only: would enabling bundles have allowed this requirement? */
+  readonly wouldAllow?: boolean;
+  /** Probe only: outcome of each bundle under this requirement. */
+  readonly outcomes?: readonly SignatureOutcome[];
 }
 
 export interface ScopeMatch {

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { ImageSourceError, ImgpolicyError } from '../errors.js';
 import { LIMITS } from '../limits.js';
-import type { DockerReference, ImageReference } from '../reference/index.js';
+import { DockerImageReference, type DockerReference, type ImageReference } from '../reference/index.js';
 import {
   chooseInstance,
   isManifestUnknownError,
@@ -16,6 +16,15 @@ import {
   useSigstoreAttachments,
   validateDigest,
   wantedPlatforms,
+  loadRegistriesConf,
+  explicitRegistriesConfPath,
+  findRegistry,
+  defaultRegistryFor,
+  pullSourcesFromReference,
+  checkNotBlocked,
+  type RegistriesConf,
+  type RegistriesDConfig,
+  type PullSource,
   type ListEntry,
   type RegistryClient,
   type RegistryOptions,
@@ -24,8 +33,9 @@ import { Trace } from '../trace.js';
 import { goQuote } from '../util/go-format.js';
 import { readFileLimited, isNotFound } from './files.js';
 import { manifestDigest } from './manifest-digest.js';
+import { discoverBundles } from './referrers.js';
 import { parseSignatureBlob } from './signature-blob.js';
-import type { ImageSource, Manifest, Signature, SigstoreSignature } from './types.js';
+import type { BundleAttachment, ImageSource, Manifest, Signature, SigstoreSignature } from './types.js';
 
 /**
  * The `docker:` transport as containers/image 5.34's dockerImageSource + copy's instance choice read it for a
@@ -77,28 +87,80 @@ export function openDockerImageSource(ref: ImageReference, opts: DockerSourceOpt
   let resolved: Promise<Resolved> | undefined;
   let signatures: Promise<Signature[]> | undefined;
 
-  /** c/image newImageSource: configuration, client, and the top-level manifest ("initializing source …"). */
+  /**
+   * c/image newImageSource: configuration, then the pull sources registries.conf gives (applicable mirrors in file
+   * order, the registry's own location last); the first source whose manifest can be read is used for everything
+   * that follows (instance manifests, lookaside, `.sig` attachments), each failure is logged, and when all fail the
+   * error is the primary's, prefixed by the mirrors' ("initializing source …"). The policy keeps seeing `ref`.
+   */
   const open = (): Promise<Opened> =>
     (opened ??= (async () => {
       try {
-        trace.debug(`Trying to access ${goQuote(dref.toString())}`);
-        // Once per run: every image of a batch reads the same registries.d (its debug lines are replayed).
-        const rdOpts = { ...(opts.registriesDir !== undefined ? { registriesDir: opts.registriesDir } : {}), homeDir: opts.homeDir };
-        const config = await memoTraced(pool, `registries.d\0${JSON.stringify(rdOpts)}`, trace, (t) => loadRegistriesD({ ...rdOpts, trace: t }));
-        const client = await openRegistryClient(dref.domain, dref.path, opts, { pool, trace });
-        const lookasideBase = lookasideBaseURL(config, ref, { homeDir: opts.homeDir, euid: effectiveEuid(opts) }, trace);
-        const useAttachments = useSigstoreAttachments(config, ref, trace);
-        const tagOrDigest = dref.digest ?? dref.tag;
-        if (tagOrDigest === undefined) {
+        if (dref.digest === undefined && dref.tag === undefined) {
           throw new ImageSourceError(`reading images from docker: reference ${goQuote(ref.stringWithinTransport())} without a tag or digest is not supported`);
         }
-        const toplevel = await client.fetchManifest(tagOrDigest);
-        checkContentDigestHeader(toplevel, trace);
-        return { client, lookasideBase, useAttachments, toplevel };
+        // Once per run: every image of a batch reads the same registries.d and registries.conf (debug lines replayed).
+        const rdOpts = { ...(opts.registriesDir !== undefined ? { registriesDir: opts.registriesDir } : {}), homeDir: opts.homeDir };
+        const config = await memoTraced(pool, `registries.d\0${JSON.stringify(rdOpts)}`, trace, (t) => loadRegistriesD({ ...rdOpts, trace: t }));
+        const rcOpts = {
+          ...(opts.registriesConf !== undefined ? { registriesConf: opts.registriesConf } : {}),
+          ...(opts.etcDir !== undefined ? { etcDir: opts.etcDir } : {}),
+          env: opts.env,
+          homeDir: opts.homeDir,
+        };
+        const rcKey = JSON.stringify([rcOpts.registriesConf, rcOpts.etcDir, rcOpts.homeDir, explicitRegistriesConfPath(rcOpts)]);
+        let conf: RegistriesConf;
+        try {
+          conf = await memoTraced(pool, `registries.conf\0${rcKey}`, trace, (t) => loadRegistriesConf({ ...rcOpts, trace: t }));
+        } catch (e) {
+          throw new ImageSourceError(`loading registries configuration: ${(e as Error).message}`);
+        }
+        const registry = findRegistry(conf, dref.name()) ?? defaultRegistryFor(dref);
+        const sources = pullSourcesFromReference(registry, dref);
+        const attempts: { ref: string; err: Error }[] = [];
+        for (const source of sources) {
+          const physical = source.reference.toString();
+          trace.debug(`Trying to access ${goQuote(physical)}`);
+          try {
+            const o = await openAttempt(config, conf, source);
+            if (physical !== dref.toString() || source.mirror) {
+              const line = `Using ${source.mirror ? 'mirror' : 'location'} ${physical} for ${dref.toString()}`;
+              trace.debug(line, { pullSource: physical, mirror: source.mirror });
+              notes.push(line);
+            }
+            return o;
+          } catch (e) {
+            trace.debug(`Accessing ${goQuote(physical)} failed: ${(e as Error).message}`);
+            attempts.push({ ref: physical, err: e as Error });
+          }
+        }
+        if (attempts.length === 1) throw attempts[0]!.err;
+        const primary = attempts[attempts.length - 1]!;
+        const extras = attempts.slice(0, -1).map((a) => `[${a.ref}: ${a.err.message}]`);
+        throw new ImageSourceError(`(Mirrors also failed: ${extras.join('\n')}): ${primary.ref}: ${primary.err.message}`);
       } catch (e) {
         throw new ImageSourceError(`initializing source ${ref.toString()}: ${(e as Error).message}`);
       }
     })());
+
+  /**
+   * c/image newImageSourceAttempt: credentials, lookaside and `.sig` settings for the PHYSICAL reference (a mirror
+   * needs its own registries.d entry), --creds only sent to the logical registry's domain, TLS verification as the
+   * endpoint's `insecure` says unless --tls-verify was given, the blocked check, then the top-level manifest.
+   */
+  async function openAttempt(config: RegistriesDConfig, conf: RegistriesConf, source: PullSource): Promise<Opened> {
+    const phys = source.reference;
+    const physRef = new DockerImageReference(phys);
+    const endpointOpts: RegistryOptions = { ...opts, tlsVerify: opts.tlsVerify ?? !source.endpoint.insecure };
+    if (phys.domain !== dref!.domain) delete endpointOpts.creds;
+    const client = await openRegistryClient(phys.domain, phys.path, endpointOpts, { pool, trace });
+    const lookasideBase = lookasideBaseURL(config, physRef, { homeDir: opts.homeDir, euid: effectiveEuid(opts) }, trace);
+    checkNotBlocked(conf, phys.name());
+    const useAttachments = useSigstoreAttachments(config, physRef, trace);
+    const toplevel = await client.fetchManifest((phys.digest ?? phys.tag)!);
+    checkContentDigestHeader(toplevel, trace);
+    return { client, lookasideBase, useAttachments, toplevel };
+  }
 
   const resolve = (): Promise<Resolved> =>
     (resolved ??= (async () => {
@@ -259,11 +321,20 @@ export function openDockerImageSource(ref: ImageReference, opts: DockerSourceOpt
 
   let manifestP: Promise<Manifest> | undefined;
   let signaturesP: Promise<Signature[]> | undefined;
+  let bundlesP: Promise<BundleAttachment[]> | undefined;
+  /** Opt-in (beyond c/image): OCI 1.1 referrers of the digest the signatures are looked up for. Never called unless asked. */
+  const readBundles = (t: Trace): Promise<BundleAttachment[]> =>
+    (bundlesP ??= (async () => {
+      const o = await open();
+      const r = await resolve();
+      return discoverBundles(o.client, signedDigest(dref, r), t);
+    })());
   return {
     reference: ref,
     notes,
     manifest: () => (manifestP ??= resolve().then((r) => r.manifest, (e: unknown) => Promise.reject(asImageSourceError(e)))),
     signatures: () => (signaturesP ??= readSignatures().catch((e: unknown) => Promise.reject(asImageSourceError(e)))),
+    bundles: (o?: { trace?: Trace }) => readBundles(o?.trace ?? trace).catch((e: unknown) => Promise.reject(asImageSourceError(e))),
     close: async () => {
       if (ownPool) await ownPool.close();
     },

@@ -1,4 +1,5 @@
 import type { ImageReference } from '../reference/index.js';
+import type { Trace } from '../trace.js';
 
 /** A simple-signing (GPG, "atomic container signature") blob: raw OpenPGP bytes. */
 export interface SimpleSigningSignature {
@@ -15,6 +16,26 @@ export interface SigstoreSignature {
 }
 
 export type Signature = SimpleSigningSignature | SigstoreSignature;
+
+/**
+ * A sigstore bundle found as an OCI 1.1 referrer of the image (cosign v3's default storage; containers/image never
+ * reads these). One referrer manifest may carry several bundle layers; each is one attachment.
+ */
+export interface BundleAttachment {
+  readonly format: 'sigstore-bundle';
+  /** Layer media type, e.g. `application/vnd.dev.sigstore.bundle.v0.3+json`. */
+  readonly mediaType: string;
+  /** The bundle JSON, exactly as stored (size-limited, digest-checked). */
+  readonly bytes: Uint8Array;
+  /** The digest the bundle was discovered for (the per-platform instance for lists): what it must sign. */
+  readonly subjectDigest: string;
+  /** Digest of the referrer manifest that holds the bundle layer. */
+  readonly referrer: string;
+  /** `referrers-api` (OCI 1.1 endpoint) or `referrers-tag` (the `sha256-<hex>` tag-schema fallback). */
+  readonly source: 'referrers-api' | 'referrers-tag';
+  /** Annotations of the referrer manifest (cosign: `dev.sigstore.bundle.predicateType`, `…content`). */
+  readonly annotations: Readonly<Record<string, string>>;
+}
 
 export interface Manifest {
   readonly bytes: Uint8Array;
@@ -33,6 +54,12 @@ export interface ImageSource {
   manifest(): Promise<Manifest>;
   /** All signatures, in c/image's order (lookaside / simple-signing first, then sigstore attachments). */
   signatures(): Promise<Signature[]>;
+  /**
+   * Opt-in, beyond containers/image: sigstore bundles attached as OCI referrers of the manifest the policy applies
+   * to. Only called when asked (`--sigstore-bundles`, or the cheap "would bundles change this?" probe), fetched at
+   * most once. Optional: sources without a registry have none.
+   */
+  bundles?(opts?: { trace?: Trace }): Promise<BundleAttachment[]>;
   /** Human-readable notes for the trace (which source was used, which instance was chosen). */
   readonly notes?: string[];
 }

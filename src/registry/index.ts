@@ -30,6 +30,25 @@ export {
   type RegistryNamespace,
 } from './registries-d.js';
 export { wantedPlatforms, chooseInstance, parsePlatformChoice, type ListEntry } from './platform.js';
+export {
+  loadRegistriesConf,
+  registriesConfPaths,
+  explicitRegistriesConfPath,
+  parseRegistriesConf,
+  mergeRegistriesConf,
+  findRegistry,
+  defaultRegistryFor,
+  pullSourcesFromReference,
+  rewriteReference,
+  refMatchingPrefix,
+  checkNotBlocked,
+  RegistriesConfError,
+  type RegistriesConf,
+  type RegistriesConfOptions,
+  type RegistryEntry,
+  type Endpoint,
+  type PullSource,
+} from './registries-conf.js';
 export { parseAuthHeader, type Challenge } from './www-authenticate.js';
 
 /** c/image: 5 attempts, 2 s initial delay doubling, at most 60 s. */

@@ -31,7 +31,12 @@ export interface RegistryOptions {
   tlsVerify?: boolean;
   /** `--registries.d` override. */
   registriesDir?: string;
-  /** Accepted for CLI symmetry; registries.conf (mirrors, insecure, blocked) is not implemented by this module. */
+  /**
+   * `--registries-conf` (c/image SystemRegistriesConfPath): registries.conf with `[[registry]]` prefixes, location
+   * rewrites, mirrors, insecure and blocked. Unset: CONTAINERS_REGISTRIES_CONF / REGISTRIES_CONFIG_PATH from `env`,
+   * else `$HOME/.config/containers/registries.conf` if it exists, else `/etc/containers/registries.conf`; the
+   * `registries.conf.d` drop-ins are read in every case (see registries-conf.ts).
+   */
   registriesConf?: string;
   /** Instance choice for manifest lists; unset = this machine, with c/image's variant detection. */
   platform?: PlatformChoice | string;
@@ -50,6 +55,6 @@ export interface RegistryOptions {
   probeDisabledAttachments?: boolean;
   /** Share connections, TLS setup and bearer tokens between image sources of one run. */
   pool?: RegistryPool;
-  /** Extra root directory for certs.d lookups in tests (default: the real /etc). */
+  /** Root directory for certs.d and registries.conf(.d) lookups in tests (default: the real /etc). */
   etcDir?: string;
 }

@@ -2,7 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { Option, type Command } from 'commander';
 import { criOReference, planTasks, runTasks, type ImageRequest } from '../batch.js';
-import { processEnv, type ProcessEnv } from '../context.js';
+import { loadImgpolicyConfig, processEnv, type ProcessEnv } from '../context.js';
 import { combineExitCodes, EXIT } from '../exit-codes.js';
 import type { CLIIO } from '../io.js';
 import type { PinEdit } from '../k8s/pin.js';
@@ -31,6 +31,8 @@ export interface VerifyOptions extends ImageAccessOptions {
   output: OutputFormat | string;
   debug?: boolean;
   requireSignatureVerification?: boolean;
+  sigstoreBundles?: boolean;
+  sigstoreBundleHint?: boolean;
   fromFile?: string;
   manifests?: string[];
   jobs?: number;
@@ -92,6 +94,8 @@ export function verifyCommand(program: Command, io: CLIIO, env: () => ProcessEnv
     .option('--in-place', 'with --pin: rewrite the manifest files themselves')
     .option('--debug', "print containers/image's debug lines (IsRunningImageAllowed …) on stderr")
     .option('--require-signature-verification', 'also deny images whose requirements verify no signature (c/image opt-in)')
+    .option('--sigstore-bundles', 'also accept sigstore bundles attached as OCI referrers (cosign v3); containers/image and CRI-O ignore them (config: "sigstoreBundles" in ~/.config/imgpolicy/config.json, or IMGPOLICY_SIGSTORE_BUNDLES=true)')
+    .option('--no-sigstore-bundle-hint', 'do not look for bundles after a denial to say whether they would change the verdict')
     .addHelpText('after', VERIFY_HELP);
   addPolicyOptions(cmd);
   addImageAccessOptions(cmd);
@@ -152,6 +156,15 @@ export async function runVerify(images: string[], opts: VerifyOptions, pe: Proce
   }
   if (opts.pin && !opts.manifests?.length) {
     io.stderr('--pin rewrites Kubernetes manifests: give them with -f/--manifests\n');
+    return EXIT.usage;
+  }
+
+  // ---- imgpolicy's own settings: the flag wins over the config file and the environment
+  try {
+    const config = await loadImgpolicyConfig(pe);
+    if (opts.sigstoreBundles === undefined && config.sigstoreBundles !== undefined) opts = { ...opts, sigstoreBundles: config.sigstoreBundles };
+  } catch (e) {
+    io.stderr(`imgpolicy: ${(e as Error).message}\n`);
     return EXIT.usage;
   }
 
