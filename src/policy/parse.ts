@@ -16,7 +16,7 @@ import { LIMITS } from '../limits.js';
 import { validatePolicyScope } from '../reference/index.js';
 import { goQuote } from '../util/go-format.js';
 import { cannotUnmarshal, fail, lenientType, paranoidObject } from './go-decode.js';
-import { JsonSyntaxError, readJson, type JsonNode } from './json-reader.js';
+import { JsonSyntaxError, readJson, type JsonNode } from '../util/go-json/reader.js';
 import { parseSignedBaseLayer, parseTypeOnly } from './requirements/simple.js';
 import { parseSignedBy } from './requirements/signed-by.js';
 import { parseSigstoreSigned } from './requirements/sigstore-signed.js';

@@ -188,14 +188,13 @@ abstract class BaseImageReference implements ImageReference {
   }
 }
 
-export class DockerImageReference extends BaseImageReference {
-  readonly transport = 'docker' as const;
-  /** Always tagged or digested, never both (refused at parse time, as c/image does). */
+/**
+ * Transports that name a registry image (docker:, atomic:): c/image scopes them exactly like docker references,
+ * so they share the identity and namespace rules and differ only in how they print.
+ */
+abstract class RegistryImageReference extends BaseImageReference {
   constructor(readonly ref: DockerReference) {
     super();
-  }
-  stringWithinTransport(): string {
-    return `//${this.ref.familiar()}`;
   }
   dockerReference(): DockerReference {
     return this.ref;
@@ -208,30 +207,55 @@ export class DockerImageReference extends BaseImageReference {
   }
 }
 
-export class DirImageReference extends BaseImageReference {
+/**
+ * Transports that name a local file or directory (dir:, sif:, oci:, oci-archive:): the resolved path is the
+ * identity and its parent directories are the namespaces; the OCI layouts also list the path itself (c/image's
+ * oci transports do, the others do not).
+ */
+abstract class PathImageReference extends BaseImageReference {
+  // ES-private, so that a reference's own (enumerable, serialisable) fields stay the ones its transport declares.
+  readonly #identityPath: string;
+  readonly #selfIsNamespace: boolean;
+  constructor(identityPath: string, selfIsNamespace: boolean) {
+    super();
+    this.#identityPath = identityPath;
+    this.#selfIsNamespace = selfIsNamespace;
+  }
+  dockerReference(): null {
+    return null;
+  }
+  policyConfigurationIdentity(): string {
+    return this.#identityPath;
+  }
+  policyConfigurationNamespaces(): string[] {
+    return this.#selfIsNamespace ? selfAndParentDirectories(this.#identityPath) : parentDirectories(this.#identityPath);
+  }
+}
+
+export class DockerImageReference extends RegistryImageReference {
+  readonly transport = 'docker' as const;
+  /** `ref` is always tagged or digested, never both (refused at parse time, as c/image does). */
+  stringWithinTransport(): string {
+    return `//${this.ref.familiar()}`;
+  }
+}
+
+export class DirImageReference extends PathImageReference {
   readonly transport = 'dir' as const;
   constructor(
     /** As the user wrote it (may be relative or contain symlinks). */
     readonly path: string,
     readonly resolvedPath: string,
   ) {
-    super();
+    super(resolvedPath, false);
   }
   stringWithinTransport(): string {
     return this.path;
   }
-  dockerReference(): null {
-    return null;
-  }
-  policyConfigurationIdentity(): string {
-    return this.resolvedPath;
-  }
-  policyConfigurationNamespaces(): string[] {
-    return parentDirectories(this.resolvedPath);
-  }
 }
 
-export class OciImageReference extends BaseImageReference {
+/** Only the directory is the identity: the image name within the layout is deliberately not part of it. */
+export class OciImageReference extends PathImageReference {
   readonly transport = 'oci' as const;
   constructor(
     readonly dir: string,
@@ -241,44 +265,25 @@ export class OciImageReference extends BaseImageReference {
     /** `@N` manifest index, or -1 */
     readonly sourceIndex: number,
   ) {
-    super();
+    super(resolvedDir, true);
   }
   stringWithinTransport(): string {
     // Upstream prints the colon even with no image name (`/path:`), and we keep its exact rendering.
     return this.sourceIndex === -1 ? `${this.dir}:${this.image}` : `${this.dir}:@${this.sourceIndex}`;
   }
-  dockerReference(): null {
-    return null;
-  }
-  /** Only the directory: the image name within the layout is deliberately not part of the identity. */
-  policyConfigurationIdentity(): string {
-    return this.resolvedDir;
-  }
-  policyConfigurationNamespaces(): string[] {
-    return selfAndParentDirectories(this.resolvedDir);
-  }
 }
 
-export class OciArchiveImageReference extends BaseImageReference {
+export class OciArchiveImageReference extends PathImageReference {
   readonly transport = 'oci-archive' as const;
   constructor(
     readonly file: string,
     readonly resolvedFile: string,
     readonly image: string,
   ) {
-    super();
+    super(resolvedFile, true);
   }
   stringWithinTransport(): string {
     return `${this.file}:${this.image}`;
-  }
-  dockerReference(): null {
-    return null;
-  }
-  policyConfigurationIdentity(): string {
-    return this.resolvedFile;
-  }
-  policyConfigurationNamespaces(): string[] {
-    return selfAndParentDirectories(this.resolvedFile);
   }
 }
 
@@ -387,44 +392,23 @@ export class ContainersStorageImageReference extends BaseImageReference {
   }
 }
 
-export class AtomicImageReference extends BaseImageReference {
+export class AtomicImageReference extends RegistryImageReference {
   readonly transport = 'atomic' as const;
-  constructor(readonly ref: DockerReference) {
-    super();
-  }
   stringWithinTransport(): string {
     return this.ref.familiar();
   }
-  dockerReference(): DockerReference {
-    return this.ref;
-  }
-  policyConfigurationIdentity(): string {
-    return dockerReferenceIdentity(this.ref);
-  }
-  policyConfigurationNamespaces(): string[] {
-    return dockerReferenceNamespaces(this.ref);
-  }
 }
 
-export class SifImageReference extends BaseImageReference {
+export class SifImageReference extends PathImageReference {
   readonly transport = 'sif' as const;
   constructor(
     readonly file: string,
     readonly resolvedFile: string,
   ) {
-    super();
+    super(resolvedFile, false);
   }
   stringWithinTransport(): string {
     return this.file;
-  }
-  dockerReference(): null {
-    return null;
-  }
-  policyConfigurationIdentity(): string {
-    return this.resolvedFile;
-  }
-  policyConfigurationNamespaces(): string[] {
-    return parentDirectories(this.resolvedFile);
   }
 }
 

@@ -5,7 +5,7 @@
 import { isValidIdentityRemappingPrefix, parseDockerReference, type DockerReference } from '../../reference/index.js';
 import { goQuote } from '../../util/go-format.js';
 import { decodeString, fail, lenientType, paranoidObjectExactFields } from '../go-decode.js';
-import type { JsonLocation, JsonNode } from '../json-reader.js';
+import type { JsonLocation, JsonNode } from '../../util/go-json/reader.js';
 import type { PolicyReferenceMatch } from '../types.js';
 
 /** What c/image uses when `signedIdentity` is absent. */
