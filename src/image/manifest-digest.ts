@@ -1,5 +1,7 @@
 import { createHash } from 'node:crypto';
 import { EvaluationError } from '../errors.js';
+import { readJson, type GoJsonValue } from '../util/go-json/reader.js';
+import { foldEq } from '../util/go-json/decode.js';
 
 /**
  * c/image manifest.Digest: SHA-256 of the manifest bytes, except that a *signed* Docker schema-1 manifest is
@@ -18,16 +20,50 @@ export function manifestMatchesDigest(manifest: Uint8Array, expected: string): b
   return manifestDigest(manifest) === expected;
 }
 
-function schema1SignedPayload(manifest: Uint8Array): Uint8Array | null {
-  let doc: unknown;
+/**
+ * c/image manifest.GuessMIMEType, exactly: decode `{mediaType string; schemaVersion int; signatures any}` with Go's
+ * struct rules (case-insensitive keys, the last occurrence wins, any type error means "unknown"); a recognised
+ * mediaType wins; only an integer schemaVersion 1 with non-null signatures is a signed schema-1 manifest.
+ * Being looser here is a security hole: the stripped payload is chosen by whoever serves the manifest, so a manifest
+ * merely *claiming* schema 1 could make us digest bytes of the attacker's choice.
+ */
+const RECOGNISED_MEDIA_TYPES = new Set([
+  'application/vnd.docker.distribution.manifest.v2+json',
+  'application/vnd.docker.distribution.manifest.list.v2+json',
+  'application/vnd.oci.image.manifest.v1+json',
+  'application/vnd.oci.image.index.v1+json',
+]);
+
+function isSchema1Signed(manifest: Uint8Array): { signatures: GoJsonValue } | null {
+  let root: GoJsonValue;
   try {
-    doc = JSON.parse(Buffer.from(manifest).toString('utf8'));
+    root = readJson(manifest, { positions: false }).root;
   } catch {
-    return null; // c/image's GuessMIMEType falls back to "unknown": plain sha256 of the bytes
+    return null; // not JSON: "unknown", plain sha256
   }
-  if (typeof doc !== 'object' || doc === null) return null;
-  const o = doc as Record<string, unknown>;
-  if (o['schemaVersion'] !== 1 || !('signatures' in o) || o['signatures'] === null) return null;
+  if (root.kind !== 'object') return null;
+  let mediaType: GoJsonValue | undefined;
+  let schemaVersion: GoJsonValue | undefined;
+  let signatures: GoJsonValue | undefined;
+  for (const e of root.entries) {
+    if (foldEq(e.key, 'mediaType')) mediaType = e.value;
+    else if (foldEq(e.key, 'schemaVersion')) schemaVersion = e.value;
+    else if (foldEq(e.key, 'signatures')) signatures = e.value;
+  }
+  // json.Unmarshal reports a type error for these and GuessMIMEType then answers "".
+  if (mediaType !== undefined && mediaType.kind !== 'string' && mediaType.kind !== 'null') return null;
+  if (schemaVersion !== undefined && schemaVersion.kind !== 'null' && (schemaVersion.kind !== 'number' || !/^-?\d+$/.test(schemaVersion.raw))) {
+    return null;
+  }
+  if (mediaType?.kind === 'string' && RECOGNISED_MEDIA_TYPES.has(mediaType.value)) return null;
+  if (schemaVersion?.kind !== 'number' || Number(schemaVersion.raw) !== 1) return null;
+  if (signatures === undefined || signatures.kind === 'null') return null;
+  return { signatures };
+}
+
+function schema1SignedPayload(manifest: Uint8Array): Uint8Array | null {
+  if (!isSchema1Signed(manifest)) return null;
+  const o = JSON.parse(Buffer.from(manifest).toString('utf8')) as Record<string, unknown>;
   const sigs = o['signatures'];
   if (!Array.isArray(sigs)) {
     throw new EvaluationError(

@@ -69,8 +69,16 @@ function decodeASN1String(value: Uint8Array): string {
     case TAG.NumericString:
       if (!/^[0-9 ]*$/.test(Buffer.from(b).toString('latin1'))) throw new Error('asn1: syntax error: NumericString contains invalid character');
       return Buffer.from(b).toString('latin1');
-    case TAG.T61String:
-      return Buffer.from(b).toString('latin1');
+    case TAG.T61String: {
+      // Go's asn1 makes a T61String `string(rawBytes)` without transcoding, and the issuer is compared byte for byte.
+      // Decoding as latin1 would let the byte 0xE9 equal a policy's "é" (C3 A9): a match c/image never makes. Valid
+      // UTF-8 decodes to exactly Go's bytes; anything else cannot equal a (UTF-8) policy string, so it is refused.
+      try {
+        return new TextDecoder('utf-8', { fatal: true }).decode(b);
+      } catch {
+        throw new Error('asn1: syntax error: T61String is not UTF-8 (it can never equal a policy string)');
+      }
+    }
     default: {
       const s = new TextDecoder('utf-8', { fatal: true });
       try {

@@ -234,7 +234,8 @@ export class LenientStruct {
 
 export type LenientValue = string | Uint8Array | GoJsonValue | LenientStruct | undefined;
 
-function foldEq(a: string, b: string): boolean {
+/** Go's case-insensitive struct-field match (encoding/json uses Unicode simple folding). */
+export function foldEq(a: string, b: string): boolean {
   return a.toLowerCase() === b.toLowerCase();
 }
 
