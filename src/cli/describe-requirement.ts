@@ -1,6 +1,6 @@
 import { describeMatch, type PolicyRequirement } from '../policy/index.js';
 import type { ImageReference } from '../reference/index.js';
-import { goQuote } from '../util/go-format.js';
+import { goQuote } from '../go/fmt.js';
 
 /** One line saying what a requirement demands of `ref` (shared by `explain`, rejection explanations and `trust show`). */
 export function describeRequirement(req: PolicyRequirement, ref: ImageReference): string {

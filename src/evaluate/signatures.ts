@@ -6,7 +6,7 @@ import {
 import { manifestMatchesDigest, type ImageSource } from '../image/index.js';
 import { matchesDockerReference, type PolicyReferenceMatch } from '../policy/index.js';
 import type { VerifiedPayload } from '../signature/types.js';
-import { goQuote } from '../util/go-format.js';
+import { goQuote } from '../go/fmt.js';
 import type { SignatureOutcome } from './types.js';
 
 /**

@@ -30,9 +30,9 @@ import {
   type RegistryOptions,
 } from '../registry/index.js';
 import { Trace } from '../trace.js';
-import { goQuote } from '../util/go-format.js';
+import { goQuote } from '../go/fmt.js';
 import { readFileLimited, isNotFound } from './files.js';
-import { manifestDigest } from './manifest-digest.js';
+import { manifestDigest } from '../manifest/digest.js';
 import { discoverBundles } from './referrers.js';
 import { parseSignatureBlob } from './signature-blob.js';
 import type { BundleAttachment, ImageSource, Manifest, Signature, SigstoreSignature } from './types.js';

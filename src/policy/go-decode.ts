@@ -7,11 +7,11 @@
  * of the offending value, which is what `lint` shows.
  */
 import { PolicyFormatError } from '../errors.js';
-import { goBase64Decode as goBase64DecodeOrThrow, GoBase64Error } from '../util/go-base64.js';
-import * as go from '../util/go-json/decode.js';
-import { GoJSONError, type JsonLocation, type JsonNode, type JsonObject, type JsonObjectEntry } from '../util/go-json/reader.js';
+import { goBase64Decode as goBase64DecodeOrThrow, GoBase64Error } from '../go/encoding/base64.js';
+import * as go from '../go/encoding/json/decode.js';
+import { GoJSONError, type JsonLocation, type JsonNode, type JsonObject, type JsonObjectEntry } from '../go/encoding/json/scanner.js';
 
-export { goFloatV, goJsonKind, goTokenRepr } from '../util/go-json/decode.js';
+export { goFloatV, goJsonKind, goTokenRepr } from '../go/encoding/json/decode.js';
 
 /** Throws c/image's message with our position (path, line, column) of the offending value. */
 export function fail(message: string, loc: JsonLocation): never {

@@ -6,7 +6,7 @@
  * first one). Its findings are translated here into short texts with our JSON paths.
  */
 import { validate, type ValidationError } from './generated/validate-policy.js';
-import { indexPath, memberPath } from '../util/go-json/reader.js';
+import { indexPath, memberPath } from '../go/encoding/json/scanner.js';
 
 export interface SchemaFinding {
   /** JSON path such as `$.transports.docker["quay.io/x"][0].keyPath`. */

@@ -8,7 +8,7 @@
  */
 import type { ImageReference } from '../reference/index.js';
 import type { Trace } from '../trace.js';
-import { goQuote } from '../util/go-format.js';
+import { goQuote } from '../go/fmt.js';
 import type { Policy, PolicyRequirements } from './types.js';
 
 export type ScopeKind = 'identity' | 'namespace' | 'transport-default' | 'default';

@@ -3,7 +3,7 @@ import { STATUS_CODES } from 'node:http';
 import { ImageSourceError } from '../errors.js';
 import { LIMITS } from '../limits.js';
 import type { Trace } from '../trace.js';
-import { goQuote } from '../util/go-format.js';
+import { goQuote } from '../go/fmt.js';
 import type { Credentials } from './credentials.js';
 import { goTransportError, httpResponseToError, registryHTTPResponseToError, RegistryHTTPError } from './errors.js';
 import type { RetryOptions } from './options.js';

@@ -1,6 +1,6 @@
 import { STATUS_CODES } from 'node:http';
 import { ImageSourceError } from '../errors.js';
-import { goQuote } from '../util/go-format.js';
+import { goQuote } from '../go/fmt.js';
 import { parseAuthHeader } from './www-authenticate.js';
 
 /**

@@ -4,7 +4,7 @@ import { parse as tomlParse } from 'smol-toml';
 import { ImageSourceError } from '../errors.js';
 import { parseCanonicalDockerReference, type DockerReference } from '../reference/index.js';
 import type { Trace } from '../trace.js';
-import { goQuote } from '../util/go-format.js';
+import { goQuote } from '../go/fmt.js';
 
 /**
  * containers-registries.conf(5), the part a *pull* reads, as containers/image 5.34's pkg/sysregistriesv2 does:

@@ -1,5 +1,5 @@
 import { InvalidSignatureError } from '../errors.js';
-import { goQuote } from '../util/go-format.js';
+import { goQuote } from '../go/fmt.js';
 import {
   decodeAny,
   decodeFloat64,
@@ -7,8 +7,8 @@ import {
   paranoidObject,
   paranoidObjectExactFields,
   type GoJsonValue,
-} from '../util/go-json/decode.js';
-import { GoJSONError, readJson } from '../util/go-json/reader.js';
+} from '../go/encoding/json/decode.js';
+import { GoJSONError, readJson } from '../go/encoding/json/scanner.js';
 
 /**
  * The strict parser for the JSON inside a signature: the simple-signing "atomic container signature" (GPG) and the

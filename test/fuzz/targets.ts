@@ -26,13 +26,13 @@ import type { SignedByRequirement, SigstoreSignedRequirement } from '../../src/p
 import { parseDockerReference, parseImageReference, ReferenceParseError } from '../../src/reference/index.js';
 import { parseSignaturePayload } from '../../src/signature/payload.js';
 import { parseLeafCertFromPEM } from '../../src/signature/sigstore/certificates.js';
-import { DERError } from '../../src/signature/sigstore/der.js';
+import { DERError } from '../../src/go/encoding/asn1.js';
 import { goBase64Decode } from '../../src/signature/sigstore/go-base64.js';
 import { verifySigstoreSignature } from '../../src/signature/sigstore/index.js';
-import { unmarshalPEMToPublicKey, KeyParseError } from '../../src/signature/sigstore/keys.js';
-import { pemDecode, trimSpace } from '../../src/signature/sigstore/pem.js';
+import { unmarshalPEMToPublicKey, KeyParseError } from '../../src/go/crypto/keys.js';
+import { pemDecode, trimSpace } from '../../src/go/encoding/pem.js';
 import { verifyRekorSET } from '../../src/signature/sigstore/rekor-set.js';
-import { parseCertificate, unmarshalCertificatesFromPEM, X509Error } from '../../src/signature/sigstore/x509.js';
+import { parseCertificate, unmarshalCertificatesFromPEM, X509Error } from '../../src/go/crypto/x509/x509.js';
 import type { VerifyContext } from '../../src/signature/types.js';
 import { verifySimpleSigningSignature } from '../../src/signature/simple-signing/index.js';
 import { Trace } from '../../src/trace.js';

@@ -3,7 +3,7 @@ import { requirementsForImageRef, type Policy } from '../../policy/index.js';
 import { describeRequirement } from '../describe-requirement.js';
 import { parseImageReference, type ImageReference } from '../../reference/index.js';
 import { Trace } from '../../trace.js';
-import { goQuote } from '../../util/go-format.js';
+import { goQuote } from '../../go/fmt.js';
 import { processEnv, type ProcessEnv } from '../context.js';
 import { EXIT } from '../exit-codes.js';
 import type { CLIIO } from '../io.js';

@@ -1,5 +1,5 @@
 import type { TraceEvent } from '../../trace.js';
-import { goQuote } from '../../util/go-format.js';
+import { goQuote } from '../../go/fmt.js';
 
 /**
  * logrus text format, as skopeo/podman/CRI-O print with --debug (`time="…" level=debug msg="…"`), so that our

@@ -3,9 +3,9 @@
  * Only parsing lives here; matching is `../identity.ts`.
  */
 import { isValidIdentityRemappingPrefix, parseDockerReference, type DockerReference } from '../../reference/index.js';
-import { goQuote } from '../../util/go-format.js';
+import { goQuote } from '../../go/fmt.js';
 import { decodeString, fail, lenientType, paranoidObjectExactFields } from '../go-decode.js';
-import type { JsonLocation, JsonNode } from '../../util/go-json/reader.js';
+import type { JsonLocation, JsonNode } from '../../go/encoding/json/scanner.js';
 import type { PolicyReferenceMatch } from '../types.js';
 
 /** What c/image uses when `signedIdentity` is absent. */

@@ -1,7 +1,7 @@
 /** `signedBy` (GPG "simple signing"), parsed as c/image's `prSignedBy.UnmarshalJSON` + `newPRSignedBy`. */
-import { goQuote } from '../../util/go-format.js';
+import { goQuote } from '../../go/fmt.js';
 import { decodeBytes, decodeString, decodeStringSlice, fail, paranoidObject } from '../go-decode.js';
-import type { JsonNode } from '../../util/go-json/reader.js';
+import type { JsonNode } from '../../go/encoding/json/scanner.js';
 import type { PolicyRequirement, SignedByKeyType } from '../types.js';
 import { DEFAULT_SIGNED_IDENTITY, parseReferenceMatch } from './reference-match.js';
 import { locationOf } from './simple.js';

@@ -11,7 +11,7 @@ import {
   fail,
   paranoidObject,
 } from '../go-decode.js';
-import type { JsonNode } from '../../util/go-json/reader.js';
+import type { JsonNode } from '../../go/encoding/json/scanner.js';
 import type { FulcioOptions, PKIOptions, PolicyRequirement } from '../types.js';
 import { DEFAULT_SIGNED_IDENTITY, parseReferenceMatch } from './reference-match.js';
 import { locationOf } from './simple.js';

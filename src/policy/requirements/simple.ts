@@ -1,6 +1,6 @@
 /** `insecureAcceptAnything`, `reject` and `signedBaseLayer`: the requirement types without key material. */
 import { decodeString, paranoidObjectExactFields } from '../go-decode.js';
-import type { JsonNode } from '../../util/go-json/reader.js';
+import type { JsonNode } from '../../go/encoding/json/scanner.js';
 import type { PolicyReferenceMatch, PolicyRequirement } from '../types.js';
 import { parseReferenceMatch } from './reference-match.js';
 

@@ -4,7 +4,7 @@
  * for cosign SETs ("publicKey in Rekor SET does not match"); without it, a log entry made by *another* key for the
  * same signature bytes would vouch for ours.
  */
-import { pemDecode } from '../sigstore/pem.js';
+import { pemDecode } from '../../go/encoding/pem.js';
 
 function fromBase64PEM(s: unknown): Uint8Array | undefined {
   if (typeof s !== 'string') return undefined;

@@ -26,11 +26,11 @@
 import { createHash } from 'node:crypto';
 import { EvaluationError, ImgpolicyError, InvalidSignatureError, PolicyRequirementError } from '../../errors.js';
 import type { SigstoreSignedRequirement } from '../../policy/types.js';
-import { goQuote, goQuoteList } from '../../util/go-format.js';
+import { goQuote, goQuoteList } from '../../go/fmt.js';
 import { fulcioIssuerInCertificate } from '../sigstore/certificates.js';
-import { KeyParseError, keyFingerprint, loadVerifier, type PublicKey } from '../sigstore/keys.js';
+import { KeyParseError, keyFingerprint, loadVerifier, type PublicKey } from '../../go/crypto/keys.js';
 import { prepareTrustRoot } from '../sigstore/trust-root.js';
-import { OID, parseCertificate, verifyCertificate, verifyHostname, type Certificate } from '../sigstore/x509.js';
+import { OID, parseCertificate, verifyCertificate, verifyHostname, type Certificate } from '../../go/crypto/x509/x509.js';
 import type { VerifiedPayload, VerifyContext } from '../types.js';
 import { COSIGN_SIGN_PREDICATE_TYPE, IN_TOTO_PAYLOAD_TYPE, IN_TOTO_STATEMENT_TYPES, isBundleMediaType } from './media-types.js';
 import { loggedVerifiers } from './tlog-body.js';

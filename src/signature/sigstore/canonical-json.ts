@@ -5,7 +5,7 @@
  * serialization (which is exactly JavaScript's Number#toString), minimal string escaping (JSON.stringify's).
  * A duplicate member name is an error here (cyberphone rejects it), not "last wins".
  */
-import { goQuote } from '../../util/go-format.js';
+import { goQuote } from '../../go/fmt.js';
 import type { JValue } from './go-json.js';
 
 export class CanonicalizationError extends Error {}

@@ -9,12 +9,12 @@
  * only from the policy.
  */
 import { InvalidSignatureError } from '../../errors.js';
-import { goQuote, goQuoteList } from '../../util/go-format.js';
-import { DERError, TAG, contents, parseOne } from './der.js';
+import { goQuote, goQuoteList } from '../../go/fmt.js';
+import { DERError, TAG, contents, parseOne } from '../../go/encoding/asn1.js';
 import { goQuoteBytes } from './go-bytes.js';
-import type { PublicKey } from './keys.js';
+import type { PublicKey } from '../../go/crypto/keys.js';
 import type { FulcioTrustRoot, PKITrustRoot } from './trust-root.js';
-import { OID, unmarshalCertificatesFromPEM, verifyCertificate, verifyHostname, type Certificate } from './x509.js';
+import { OID, unmarshalCertificatesFromPEM, verifyCertificate, verifyHostname, type Certificate } from '../../go/crypto/x509/x509.js';
 
 const ise = (m: string) => new InvalidSignatureError(m);
 

@@ -13,8 +13,8 @@ import {
   SIGSTORE_SIGNATURE_MIME_TYPE,
 } from './annotations.js';
 import { fulcioIssuerInCertificate } from './certificates.js';
-import { keyFingerprint } from './keys.js';
-import { unmarshalCertificatesFromPEM } from './x509.js';
+import { keyFingerprint } from '../../go/crypto/keys.js';
+import { unmarshalCertificatesFromPEM } from '../../go/crypto/x509/x509.js';
 
 export interface SigstoreSignatureFacts {
   readonly mimeType: string;

@@ -1,2 +1,2 @@
 /** Kept as an import path for sigstore code: the decoder is shared with the policy parser. */
-export * from '../../util/go-base64.js';
+export * from '../../go/encoding/base64.js';

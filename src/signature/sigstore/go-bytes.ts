@@ -2,7 +2,7 @@
  * Go renderings of raw bytes that c/image puts into messages: `%#v`/`%q` of `string(bytes)` (invalid UTF-8 as
  * `\xNN`), and `encoding/hex` decoding with its error texts.
  */
-import { goQuote } from '../../util/go-format.js';
+import { goQuote } from '../../go/fmt.js';
 
 /** Go `%q` of `string(b)`: valid UTF-8 sequences quoted as by strconv.Quote, invalid bytes as `\xNN`. */
 export function goQuoteBytes(b: Uint8Array): string {

@@ -6,8 +6,8 @@
  * SET payload) or leniently (hashedrekord body). Failures are {@link GoJSONError} with Go's text; callers prefix
  * them and turn them into InvalidSignatureError. This module keeps the names the sigstore (and bundle) code imports.
  */
-import { readJson } from '../../util/go-json/reader.js';
-import type { GoJsonValue } from '../../util/go-json/reader.js';
+import { readJson } from '../../go/encoding/json/scanner.js';
+import type { GoJsonValue } from '../../go/encoding/json/scanner.js';
 
 export {
   GoJSONError,
@@ -23,7 +23,7 @@ export {
   paranoidObjectExactFields as paranoidExactFields,
   type LenientSchema,
   type LenientValue,
-} from '../../util/go-json/decode.js';
+} from '../../go/encoding/json/decode.js';
 
 export type JValue = GoJsonValue;
 

@@ -27,8 +27,8 @@ import {
   type LenientSchema,
   type LenientValue,
 } from './go-json.js';
-import { verifyECDSAASN1Digest, type PublicKey } from './keys.js';
-import { pemDecode } from './pem.js';
+import { verifyECDSAASN1Digest, type PublicKey } from '../../go/crypto/keys.js';
+import { pemDecode } from '../../go/encoding/pem.js';
 
 export const REKOR_HASHEDREKORD_V001_API_VERSION = '0.0.1';
 

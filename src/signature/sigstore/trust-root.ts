@@ -10,8 +10,8 @@
 import { EvaluationError, ImgpolicyError, InvalidSignatureError } from '../../errors.js';
 import type { SigstoreSignedRequirement } from '../../policy/types.js';
 import type { VerifyContext } from '../types.js';
-import { KeyParseError, unmarshalPEMToPublicKey, type PublicKey } from './keys.js';
-import { appendCertsFromPEM, unmarshalCertificatesFromPEM, type Certificate } from './x509.js';
+import { KeyParseError, unmarshalPEMToPublicKey, type PublicKey } from '../../go/crypto/keys.js';
+import { appendCertsFromPEM, unmarshalCertificatesFromPEM, type Certificate } from '../../go/crypto/x509/x509.js';
 
 export interface FulcioTrustRoot {
   readonly caCertificates: readonly Certificate[];

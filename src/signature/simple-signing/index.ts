@@ -2,7 +2,7 @@
 import { EvaluationError, InvalidSignatureError, PolicyRequirementError } from '../../errors.js';
 import type { SimpleSigningSignature } from '../../image/types.js';
 import type { SignedByRequirement } from '../../policy/types.js';
-import { goQuote } from '../../util/go-format.js';
+import { goQuote } from '../../go/fmt.js';
 import { parseSignaturePayload } from '../payload.js';
 import type { VerifiedPayload, VerifyContext } from '../types.js';
 import { importKeyring, loadKeyBlobs } from './keys.js';

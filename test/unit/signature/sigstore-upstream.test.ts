@@ -10,9 +10,9 @@ import { parseSignatureBlob } from '../../../src/image/signature-blob.js';
 import type { SigstoreSignature } from '../../../src/image/types.js';
 import { verifySigstoreSignature } from '../../../src/signature/sigstore/index.js';
 import { verifyFulcioCertificateAtTime } from '../../../src/signature/sigstore/certificates.js';
-import { unmarshalPEMToPublicKey } from '../../../src/signature/sigstore/keys.js';
+import { unmarshalPEMToPublicKey } from '../../../src/go/crypto/keys.js';
 import { verifyRekorSET } from '../../../src/signature/sigstore/rekor-set.js';
-import { appendCertsFromPEM, type Certificate } from '../../../src/signature/sigstore/x509.js';
+import { appendCertsFromPEM, type Certificate } from '../../../src/go/crypto/x509/x509.js';
 import { loadRequirement, testContext } from './sigstore-helpers.js';
 
 const F = '/work/shared/fixtures/containers-image';

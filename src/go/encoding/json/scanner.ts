@@ -16,7 +16,7 @@
  * overflowing the JavaScript call stack.
  */
 import { isUtf8 } from 'node:buffer';
-import { LIMITS } from '../../limits.js';
+import { LIMITS } from '../../../limits.js';
 
 /** Where a value (or key) stands in the document. `column` counts characters (code points), 1-based. */
 export interface JsonLocation {

@@ -11,9 +11,9 @@
  * Every failure is a {@link GoJSONError} carrying Go's text and, for values from the reader, where it happened;
  * each caller turns it into its own error type (PolicyFormatError with a position, InvalidSignatureError, …).
  */
-import { GoBase64Error, goBase64Decode } from '../go-base64.js';
-import { goQuote } from '../go-format.js';
-import { GoJSONError, type GoJsonEntry, type GoJsonValue } from './reader.js';
+import { GoBase64Error, goBase64Decode } from '../base64.js';
+import { goQuote } from '../../fmt.js';
+import { GoJSONError, type GoJsonEntry, type GoJsonValue } from './scanner.js';
 
 export { GoJSONError };
 

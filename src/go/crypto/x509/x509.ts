@@ -11,10 +11,10 @@
  * cryptography (signature checks) and key objects.
  */
 import { verify as nodeVerify, constants } from 'node:crypto';
-import { DERError, TAG, children, contents, decodeOID, decodeTime, expect, isValidInteger, parseOne, readTLV, whole, type TLV } from './der.js';
-import { goQuote } from '../../util/go-format.js';
-import { KeyParseError, parsePKIXPublicKey, type PublicKey } from './keys.js';
-import { pemDecode, trimSpace } from './pem.js';
+import { DERError, TAG, children, contents, decodeOID, decodeTime, expect, isValidInteger, parseOne, readTLV, whole, type TLV } from '../../encoding/asn1.js';
+import { goQuote } from '../../fmt.js';
+import { KeyParseError, parsePKIXPublicKey, type PublicKey } from '../keys.js';
+import { pemDecode, trimSpace } from '../../encoding/pem.js';
 
 export const OID = {
   SAN: '2.5.29.17',

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { EvaluationError } from '../errors.js';
-import { readJson, type GoJsonValue } from '../util/go-json/reader.js';
-import { foldEq } from '../util/go-json/decode.js';
+import { readJson, type GoJsonValue } from '../go/encoding/json/scanner.js';
+import { foldEq } from '../go/encoding/json/decode.js';
 
 /**
  * c/image manifest.Digest: SHA-256 of the manifest bytes, except that a *signed* Docker schema-1 manifest is

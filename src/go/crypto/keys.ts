@@ -9,8 +9,8 @@
  * another key would verify — that is deliberate upstream ("fix fallback keys before you need them").
  */
 import { createHash, createPublicKey, verify as nodeVerify, constants, type KeyObject } from 'node:crypto';
-import { DERError, TAG, children, contents, decodeOID, encodeTLV, encodeUnsignedInteger, expect, isValidInteger, parseOne, readTLV, whole } from './der.js';
-import { pemDecode } from './pem.js';
+import { DERError, TAG, children, contents, decodeOID, encodeTLV, encodeUnsignedInteger, expect, isValidInteger, parseOne, readTLV, whole } from '../encoding/asn1.js';
+import { pemDecode } from '../encoding/pem.js';
 
 export type KeyKind = 'rsa' | 'ecdsa' | 'ed25519' | 'dsa' | 'x25519';
 
