@@ -14,7 +14,8 @@ import { DERError, TAG, contents, parseOne } from '../../go/encoding/asn1.js';
 import { goQuoteBytes } from './go-bytes.js';
 import type { PublicKey } from '../../go/crypto/keys.js';
 import type { FulcioTrustRoot, PKITrustRoot } from './trust-root.js';
-import { OID, unmarshalCertificatesFromPEM, verifyCertificate, verifyHostname, type Certificate } from '../../go/crypto/x509/x509.js';
+import { OID, unmarshalCertificatesFromPEM, type Certificate } from '../../go/crypto/x509/parser.js';
+import { verifyCertificate, verifyHostname } from '../../go/crypto/x509/verify.js';
 
 const ise = (m: string) => new InvalidSignatureError(m);
 
@@ -31,12 +32,15 @@ export function parseLeafCertFromPEM(pem: Uint8Array): Certificate {
   return certs[0]!;
 }
 
-/** The chain annotation minus its last certificate (see the module comment). */
-function untrustedIntermediates(chainPEM: Uint8Array | undefined): Certificate[] {
-  if (!chainPEM || chainPEM.length === 0) return [];
+/**
+ * c/image's reading of the chain annotation: every block must parse, and the last certificate (conventionally the
+ * root) is dropped — a root supplied by the signature itself must never be trusted.
+ */
+export function parseUntrustedIntermediatesFromPEM(untrustedChainPEM: Uint8Array | undefined): Certificate[] {
+  if (!untrustedChainPEM || untrustedChainPEM.length === 0) return [];
   let chain: Certificate[];
   try {
-    chain = unmarshalCertificatesFromPEM(chainPEM);
+    chain = unmarshalCertificatesFromPEM(untrustedChainPEM);
   } catch (e) {
     throw ise(`loading certificate chain: ${(e as Error).message}`);
   }
@@ -122,9 +126,10 @@ export function fulcioIssuerInCertificate(cert: Certificate): { issuer: string; 
   throw ise('Fulcio certificate is missing the issuer extension');
 }
 
-function requireEmail(cert: Certificate, email: string): void {
-  if (!cert.emailAddresses.includes(email)) {
-    throw ise(`Required email ${goQuote(email)} not found (got ${goQuoteList(cert.emailAddresses)})`);
+function requireEmail(untrustedCertificate: Certificate, email: string): void {
+  // Exact, case-sensitive, any of the email SANs (c/image); never a pattern.
+  if (!untrustedCertificate.emailAddresses.includes(email)) {
+    throw ise(`Required email ${goQuote(email)} not found (got ${goQuoteList(untrustedCertificate.emailAddresses)})`);
   }
 }
 
@@ -134,50 +139,55 @@ export interface CertificateFacts {
   readonly issuer?: string;
 }
 
-/** c/image verifyFulcioCertificateAtTime. */
+/**
+ * c/image verifyFulcioCertificateAtTime, for the cosign verifier and the bundle verifier alike. The chain must be
+ * valid at `untrustedValidityTime` (the Rekor SET's integrated time; Go's zero time there means "now", as Go's
+ * Verify reads a zero CurrentTime), EKU codeSigning, then the OIDC issuer and the email SAN.
+ */
 export function verifyFulcioCertificateAtTime(
   root: FulcioTrustRoot,
-  at: Date,
-  certPEM: Uint8Array,
-  chainPEM: Uint8Array | undefined,
+  untrustedValidityTime: Date,
+  untrustedCertificate: Certificate,
+  untrustedIntermediates: readonly Certificate[],
+  systemTime: Date,
 ): CertificateFacts {
-  const intermediates = untrustedIntermediates(chainPEM);
-  const cert = parseLeafCertFromPEM(certPEM);
   // Go refuses a critical SAN holding only names it does not understand (Fulcio issues such: otherName-only);
   // c/image matches the SAN itself, so it tolerates it — in Fulcio mode only.
-  cert.unhandledCriticalExtensions = cert.unhandledCriticalExtensions.filter((o) => o !== OID.SAN);
-  const err = verifyCertificate(cert, {
+  const leaf: Certificate = {
+    ...untrustedCertificate,
+    unhandledCriticalExtensions: untrustedCertificate.unhandledCriticalExtensions.filter((o) => o !== OID.SAN),
+  };
+  const err = verifyCertificate(leaf, {
     roots: root.caCertificates,
-    intermediates,
-    currentTime: at,
+    intermediates: untrustedIntermediates,
+    currentTime: untrustedValidityTime,
+    systemTime,
     keyUsages: [OID.EKU_CODE_SIGNING],
   });
   if (err) throw ise(`veryfing leaf certificate failed: ${err}`);
   // No SCT check (as c/image): the mandatory Rekor SET already proves the certificate was logged with the signature.
-  const { issuer, raw } = fulcioIssuerInCertificate(cert);
+  const { issuer, raw } = fulcioIssuerInCertificate(leaf);
   if (!Buffer.from(raw).equals(Buffer.from(root.oidcIssuer, 'utf8'))) {
     throw ise(`Unexpected Fulcio OIDC issuer ${goQuoteBytes(raw)}`);
   }
-  requireEmail(cert, root.subjectEmail);
-  return { publicKey: cert.publicKey, certificate: cert, issuer };
+  requireEmail(leaf, root.subjectEmail);
+  return { publicKey: leaf.publicKey, certificate: leaf, issuer };
 }
 
-/** c/image verifyPKI, at `now`. */
-export function verifyPKI(root: PKITrustRoot, now: Date, certPEM: Uint8Array, chainPEM: Uint8Array | undefined): CertificateFacts {
-  const intermediates = [...(root.caIntermediateCertificates ?? [])];
-  intermediates.push(...untrustedIntermediates(chainPEM));
-  const cert = parseLeafCertFromPEM(certPEM);
-  const err = verifyCertificate(cert, {
+/** c/image verifyPKI, at `now`; `untrustedIntermediates` come after the policy's own intermediates. */
+export function verifyPKI(root: PKITrustRoot, now: Date, untrustedCertificate: Certificate, untrustedIntermediates: readonly Certificate[]): CertificateFacts {
+  const err = verifyCertificate(untrustedCertificate, {
     roots: root.caRootsCertificates,
-    intermediates,
+    intermediates: [...(root.caIntermediateCertificates ?? []), ...untrustedIntermediates],
     currentTime: now,
+    systemTime: now,
     keyUsages: [OID.EKU_CODE_SIGNING],
   });
   if (err) throw ise(`veryfing leaf certificate failed: ${err}`);
-  if (root.subjectEmail) requireEmail(cert, root.subjectEmail);
+  if (root.subjectEmail) requireEmail(untrustedCertificate, root.subjectEmail);
   if (root.subjectHostname) {
-    const h = verifyHostname(cert, root.subjectHostname);
+    const h = verifyHostname(untrustedCertificate, root.subjectHostname);
     if (h) throw ise(`Unexpected subject hostname: ${h}`);
   }
-  return { publicKey: cert.publicKey, certificate: cert };
+  return { publicKey: untrustedCertificate.publicKey, certificate: untrustedCertificate };
 }
