@@ -9,9 +9,8 @@
  * only from the policy.
  */
 import { InvalidSignatureError } from '../../errors.js';
-import { goQuote, goQuoteList } from '../../go/fmt.js';
+import { goQuote, goQuoteBytes, goQuoteList } from '../../go/fmt.js';
 import { DERError, TAG, contents, parseOne } from '../../go/encoding/asn1.js';
-import { goQuoteBytes } from './go-bytes.js';
 import type { PublicKey } from '../../go/crypto/keys.js';
 import type { FulcioTrustRoot, PKITrustRoot } from './trust-root.js';
 import { OID, unmarshalCertificatesFromPEM, type Certificate } from '../../go/crypto/x509/parser.js';
@@ -47,10 +46,16 @@ export function parseUntrustedIntermediatesFromPEM(untrustedChainPEM: Uint8Array
   return chain.length > 1 ? chain.slice(0, -1) : [];
 }
 
-const ASN1_STRING_TAGS = new Set<number>([TAG.UTF8String, TAG.PrintableString, TAG.IA5String, TAG.T61String, TAG.NumericString, TAG.BMPString]);
+/** The universal string tags Go's encoding/asn1 accepts for a Go `string` (GeneralString = 27 included). */
+const GENERAL_STRING = 0x1b;
+const ASN1_STRING_TAGS = new Set<number>([TAG.UTF8String, TAG.PrintableString, TAG.IA5String, TAG.T61String, GENERAL_STRING, TAG.NumericString, TAG.BMPString]);
 
-/** Go `asn1.Unmarshal(value, &string)` for the v2 issuer extension. */
-function decodeASN1String(value: Uint8Array): string {
+/**
+ * Go `asn1.Unmarshal(value, &string)` for the v2 issuer extension, as the bytes of the Go string: T61String and
+ * GeneralString are passed through untranscoded (Go: "an 8-bit string"), a BMPString loses one NUL terminator, the
+ * other types are checked and kept as they are.
+ */
+function decodeASN1String(value: Uint8Array): Uint8Array {
   let t;
   try {
     t = parseOne(value);
@@ -58,39 +63,34 @@ function decodeASN1String(value: Uint8Array): string {
     if (e instanceof DERError && e.message === 'trailing data') throw new Error('trailing data');
     throw new Error(`asn1: syntax error: ${(e as Error).message}`);
   }
-  if (!ASN1_STRING_TAGS.has(t.tag)) throw new Error(`asn1: structure error: tags don't match (12 vs {class:${t.tag >> 6} tag:${t.tag & 0x1f} length:${t.end - t.contentStart} isCompound:${(t.tag & 0x20) !== 0}}) {optional:false explicit:false application:false private:false defaultValue:<nil> tag:<nil> stringType:0 timeType:0 set:false omitEmpty:false}  @2`);
+  if (!ASN1_STRING_TAGS.has(t.tag)) throw new Error(`asn1: structure error: tags don't match (19 vs {class:${t.tag >> 6} tag:${t.tag & 0x1f} length:${t.end - t.contentStart} isCompound:${(t.tag & 0x20) !== 0}}) {optional:false explicit:false application:false private:false defaultValue:<nil> tag:<nil> stringType:0 timeType:0 set:false omitEmpty:false} string @2`);
   const b = contents(t);
+  const text = () => Buffer.from(b).toString('latin1');
   switch (t.tag) {
-    case TAG.BMPString:
-      if (b.length % 2 !== 0) throw new Error('asn1: syntax error: invalid BMPString');
-      return Buffer.from(b).swap16().toString('utf16le');
+    case TAG.BMPString: {
+      if (b.length % 2 !== 0) throw new Error('pkcs12: odd-length BMP string');
+      const v = b.length >= 2 && b[b.length - 1] === 0 && b[b.length - 2] === 0 ? b.subarray(0, b.length - 2) : b;
+      return Buffer.from(Buffer.from(v).swap16().toString('utf16le'), 'utf8');
+    }
     case TAG.PrintableString:
-      if (!/^[A-Za-z0-9 '()+,\-./:=?*&]*$/.test(Buffer.from(b).toString('latin1'))) throw new Error('asn1: syntax error: PrintableString contains invalid character');
-      return Buffer.from(b).toString('latin1');
+      if (!/^[A-Za-z0-9 '()+,\-./:=?*&]*$/.test(text())) throw new Error('asn1: syntax error: PrintableString contains invalid character');
+      return b;
     case TAG.IA5String:
       if (b.some((c) => c >= 0x80)) throw new Error('asn1: syntax error: IA5String contains invalid character');
-      return Buffer.from(b).toString('latin1');
+      return b;
     case TAG.NumericString:
-      if (!/^[0-9 ]*$/.test(Buffer.from(b).toString('latin1'))) throw new Error('asn1: syntax error: NumericString contains invalid character');
-      return Buffer.from(b).toString('latin1');
-    case TAG.T61String: {
-      // Go's asn1 makes a T61String `string(rawBytes)` without transcoding, and the issuer is compared byte for byte.
-      // Decoding as latin1 would let the byte 0xE9 equal a policy's "é" (C3 A9): a match c/image never makes. Valid
-      // UTF-8 decodes to exactly Go's bytes; anything else cannot equal a (UTF-8) policy string, so it is refused.
+      if (!/^[0-9 ]*$/.test(text())) throw new Error('asn1: syntax error: NumericString contains invalid character');
+      return b;
+    case GENERAL_STRING:
+    case TAG.T61String:
+      return b;
+    default:
       try {
-        return new TextDecoder('utf-8', { fatal: true }).decode(b);
+        new TextDecoder('utf-8', { fatal: true }).decode(b);
       } catch {
-        throw new Error('asn1: syntax error: T61String is not UTF-8 (it can never equal a policy string)');
+        throw new Error('asn1: invalid UTF-8 string');
       }
-    }
-    default: {
-      const s = new TextDecoder('utf-8', { fatal: true });
-      try {
-        return s.decode(b);
-      } catch {
-        throw new Error('asn1: syntax error: invalid UTF-8 string');
-      }
-    }
+      return b;
   }
 }
 
@@ -100,7 +100,7 @@ function decodeASN1String(value: Uint8Array): string {
  */
 export function fulcioIssuerInCertificate(cert: Certificate): { issuer: string; raw: Uint8Array } {
   let v1: Uint8Array | undefined;
-  let v2: string | undefined;
+  let v2: Uint8Array | undefined;
   for (const ext of cert.extensions) {
     if (ext.oid === OID.FULCIO_ISSUER_V1) {
       if (v1) throw ise('Fulcio certificate has a duplicate OIDC issuer v1 extension');
@@ -115,14 +115,11 @@ export function fulcioIssuerInCertificate(cert: Certificate): { issuer: string; 
       }
     }
   }
-  if (v1 && v2 !== undefined) {
-    if (!Buffer.from(v1).equals(Buffer.from(v2, 'utf8'))) {
-      throw ise(`inconsistent OIDC issuer extension values: v1 ${goQuoteBytes(v1)}, v2 ${goQuote(v2)}`);
-    }
-    return { issuer: v2, raw: v1 };
+  if (v1 && v2 !== undefined && !Buffer.from(v1).equals(Buffer.from(v2))) {
+    throw ise(`inconsistent OIDC issuer extension values: v1 ${goQuoteBytes(v1)}, v2 ${goQuoteBytes(v2)}`);
   }
-  if (v1) return { issuer: new TextDecoder().decode(v1), raw: v1 };
-  if (v2 !== undefined) return { issuer: v2, raw: Buffer.from(v2, 'utf8') };
+  const raw = v1 ?? v2;
+  if (raw) return { issuer: new TextDecoder().decode(raw), raw };
   throw ise('Fulcio certificate is missing the issuer extension');
 }
 

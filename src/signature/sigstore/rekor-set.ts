@@ -11,7 +11,8 @@
  */
 import { createHash } from 'node:crypto';
 import { InvalidSignatureError } from '../../errors.js';
-import { goQuoteBytes, goHexDecode } from './go-bytes.js';
+import { goHexDecode } from './go-bytes.js';
+import { goQuoteBytes } from '../../go/fmt.js';
 import { goBase64Decode } from './go-base64.js';
 import { canonicalize } from './canonical-json.js';
 import {

@@ -3,7 +3,7 @@
  * labels, the RFC 2821 mailbox parser and the IA5String check. Parser and verifier share them, so a name is read the
  * same way where a constraint is parsed and where it is matched.
  */
-import { goQuote } from '../../fmt.js';
+import { goQuoteBytes } from '../../fmt.js';
 
 /** Go domainToReverseLabels: labels last-first; no empty label, no trailing dot, only bytes 33–126. */
 export function domainToReverseLabels(domain: string): string[] | undefined {
@@ -96,7 +96,7 @@ export function parseRFC2821Mailbox(input: string): Mailbox | undefined {
 /** Go isIA5String's error (runes above U+007F), for a latin1-decoded byte string. */
 export function ia5Error(s: string): string | undefined {
   for (let k = 0; k < s.length; k++) {
-    if (s.charCodeAt(k) > 0x7f) return `x509: ${goQuote(Buffer.from(s, 'latin1').toString('utf8'))} cannot be encoded as an IA5String`;
+    if (s.charCodeAt(k) > 0x7f) return `x509: ${goQuoteBytes(Buffer.from(s, 'latin1'))} cannot be encoded as an IA5String`;
   }
   return undefined;
 }

@@ -538,8 +538,8 @@ function parseCertificateInner(raw: Uint8Array): Certificate {
   const serialT = tbs.read(TAG.INTEGER);
   const serial = serialT ? attempt(() => decodeSignedBig(contents(serialT))) : undefined;
   if (serial === undefined) fail('x509: malformed serial number');
-  // Go 1.23+ (so 1.24): negative serials are refused unless GODEBUG x509negativeserial=1.
-  if (serial! < 0n) fail('x509: negative serial number');
+  // Go 1.23+ refuses negative serials unless GODEBUG x509negativeserial=1 — which is the default for a main module
+  // whose go.mod says go < 1.23, as skopeo 1.18's does: c/image accepts them (checked against the oracle).
 
   const sigAIT = tbs.read(TAG.SEQUENCE);
   if (!sigAIT) fail('x509: malformed signature algorithm identifier');
@@ -681,10 +681,11 @@ function processExtensions(extensions: readonly Extension[]): ExtensionFacts {
           maxPathLen = -1;
           if (c.peek(TAG.INTEGER)) {
             const t = c.any();
-            const v = t ? attempt(() => decodeSignedBig(contents(t))) : undefined;
-            // Go 1.24 reads it as a uint no larger than MaxInt.
-            if (v === undefined || v < 0n || v > 2n ** 63n - 1n) fail('x509: invalid basic constraints');
-            maxPathLen = v! > BigInt(Number.MAX_SAFE_INTEGER) ? Number.MAX_SAFE_INTEGER : Number(v);
+            // Go 1.24 reads it into an int: minimal, at most 8 octets, and a negative value is kept (and then means
+            // "no limit", as -1 does). Later Go versions read a uint instead.
+            const v = t ? attempt(() => decodeInt64(t)) : undefined;
+            if (v === undefined) fail('x509: invalid basic constraints');
+            maxPathLen = Number(v);
           }
           basicConstraintsValid = true;
           break;

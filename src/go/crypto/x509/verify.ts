@@ -340,16 +340,20 @@ function alreadyInChain(candidate: Certificate, chain: readonly Certificate[]): 
 
 const MAX_SIGNATURE_CHECKS = 100;
 
+/**
+ * Go buildChains. As in Go, the error of the *last* candidate that got past its signature check (its isValid
+ * failure, or the failure one level up) is what is reported; only when no candidate got that far is it "signed by
+ * unknown authority", with the first candidate's failure as the hint.
+ */
 function buildChains(chain: Certificate[], counter: { n: number }, opts: VerifyOptions): { chains: Certificate[][]; error?: string } {
   const c = chain[chain.length - 1]!;
   const chains: Certificate[][] = [];
   let hint: { err: string; cert: Certificate } | undefined;
-  let fatal: string | undefined;
+  let err: string | undefined;
   const consider = (type: CertType, cand: Certificate) => {
-    if (fatal) return;
     if (!cand.publicKey || alreadyInChain(cand, chain)) return;
     if (++counter.n > MAX_SIGNATURE_CHECKS) {
-      fatal = 'x509: signature check attempts limit reached while verifying certificate chain';
+      err = 'x509: signature check attempts limit reached while verifying certificate chain';
       return;
     }
     const sigErr = checkSignatureFrom(c, cand);
@@ -357,24 +361,25 @@ function buildChains(chain: Certificate[], counter: { n: number }, opts: VerifyO
       hint ??= { err: sigErr, cert: cand };
       return;
     }
-    const validErr = isValid(cand, type, chain, opts);
-    if (validErr) {
-      hint ??= { err: validErr, cert: cand };
+    err = isValid(cand, type, chain, opts);
+    if (err) {
+      hint ??= { err, cert: cand };
       return;
     }
     if (type === 'root') chains.push([...chain, cand]);
     else {
       const sub = buildChains([...chain, cand], counter, opts);
-      if (sub.error && sub.chains.length === 0 && sub.error.startsWith('x509: signature check attempts')) fatal = sub.error;
+      err = sub.error;
       chains.push(...sub.chains);
     }
   };
   for (const r of findPotentialParents(opts.roots, c)) consider('root', r);
   for (const r of findPotentialParents(opts.intermediates, c)) consider('intermediate', r);
   if (chains.length > 0) return { chains };
-  if (fatal) return { chains, error: fatal };
-  let err = 'x509: certificate signed by unknown authority';
-  if (hint) err += ` (possibly because of ${goQuote(hint.err)} while trying to verify candidate authority certificate ${goQuote(certName(hint.cert))})`;
+  if (err === undefined) {
+    err = 'x509: certificate signed by unknown authority';
+    if (hint) err += ` (possibly because of ${goQuote(hint.err)} while trying to verify candidate authority certificate ${goQuote(certName(hint.cert))})`;
+  }
   return { chains, error: err };
 }
 
