@@ -61,10 +61,13 @@ export async function verifyGPGMessage(
     hashAlgorithm = entry.packet.hashAlgorithm ?? 0;
     let result: Awaited<ReturnType<OpenPGPModule['verify']>>;
     try {
+      // gpg does not refuse a signature dated in the future (it checks the key at the present time, below), while
+      // openpgp.js refuses one made after `date`: so a future-dated signature is verified as of its own date.
+      const created = entry.packet.created;
       result = await openpgp.verify({
         message: parts.message as never,
         verificationKeys: keyring.keys,
-        date: now,
+        date: created && created.getTime() > now.getTime() ? created : now,
         format: (parts.cleartext ? 'utf8' : 'binary') as 'binary',
         config,
       });
