@@ -36,9 +36,13 @@ export async function verifyGPGMessage(
 ): Promise<GPGVerification> {
   const parts = await readSignedMessage(openpgp, blob);
   if (parts.signatures.length === 0) {
-    // gpg reports NODATA ("no signature found") and GPGME fails the verify call: plain error.
+    // gpg reports NODATA and GPGME fails the verify call with gpg-error's "No data": a plain error (skopeo 1.18 says
+    // exactly this for a literal-data packet without a signature).
+    if (parts.literalCount > 0) throw new EvaluationError('No data');
     throw new EvaluationError('Error verifying the OpenPGP signature: no signature found (the input is not a signature)');
   }
+  // A signature without signed data (a detached signature): GPGME verifies nothing and reports no signature.
+  if (parts.literalCount === 0) throw new InvalidSignatureError('Unexpected GPG signature count 0');
   if (parts.signatures.length !== 1) {
     throw new InvalidSignatureError(`Unexpected GPG signature count ${parts.signatures.length}`);
   }

@@ -83,7 +83,8 @@ d('containers/image GPG fixtures: rejected', () => {
     ['invalid-blob.signature-v3', 'public-key.gpg', 'InvalidSignatureError', "invalid character 'T' looking for beginning of value"],
     ['invalid-cleartext.signature', 'public-key.gpg', 'InvalidSignatureError', "invalid character 'T' looking for beginning of value"],
     ['image.signature', 'public-key-2.gpg', 'InvalidSignatureError', 'Invalid GPG signature: no public key for key ID E932F44B23E8DD43 in the configured keys (GPG: NO_PUBKEY)'],
-    ['unsigned-literal.signature', 'public-key.gpg', 'EvaluationError', expect.stringContaining('no signature found')],
+    // skopeo 1.18: GPGME's verify call fails with gpg-error's text.
+    ['unsigned-literal.signature', 'public-key.gpg', 'EvaluationError', 'No data'],
     ['unsigned-encrypted.signature', 'public-key.gpg', 'EvaluationError', expect.stringContaining('no signature found')],
     ['image.signature', 'image.signature', 'PolicyRequirementError', 'No public keys imported'],
   ])('%s with %s', async (sig, key, cls, message) => {
