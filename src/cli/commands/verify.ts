@@ -6,6 +6,7 @@ import { loadImgpolicyConfig, processEnv, type ProcessEnv } from '../context.js'
 import { combineExitCodes, EXIT } from '../exit-codes.js';
 import type { CLIIO } from '../io.js';
 import type { PinEdit } from '../k8s/pin.js';
+import { findCacheBypass, type CacheBypassFinding } from '../findings/cache-bypass.js';
 import { PolicyResolver } from '../namespace-policy.js';
 import { ImageSession } from '../open-image.js';
 import { addImageAccessOptions, collect, withRegistriesD, addPolicyOptions, policyPathOf, type ImageAccessOptions } from '../options.js';
@@ -21,6 +22,8 @@ import { parseDockerReference } from '../../reference/index.js';
 import { asImgpolicyError } from '../../errors.js';
 
 export const OUTPUT_FORMATS = ['text', 'json', 'junit', 'sarif'] as const;
+/** Findings that warn by default and fail the run with `--fail-on`. */
+export const FAIL_ON = ['cache-bypass', 'newly-allowed'] as const;
 export type OutputFormat = (typeof OUTPUT_FORMATS)[number];
 
 export interface VerifyOptions extends ImageAccessOptions {
@@ -39,6 +42,9 @@ export interface VerifyOptions extends ImageAccessOptions {
   pin?: boolean;
   pinDir?: string;
   inPlace?: boolean;
+  failOn?: string[];
+  baselinePolicy?: string;
+  baselinePolicyDir?: string;
 }
 
 /** Shown by `imgpolicy verify --help`; the README's CI sections use the same commands. */
@@ -92,6 +98,9 @@ export function verifyCommand(program: Command, io: CLIIO, env: () => ProcessEnv
     .option('--pin', 'rewrite verified tag references in the manifests to name:tag@sha256:… (see --pin-dir, --in-place)')
     .option('--pin-dir <dir>', 'with --pin: write pinned copies of the manifests here', 'imgpolicy-pinned')
     .option('--in-place', 'with --pin: rewrite the manifest files themselves')
+    .option('--fail-on <finding>', `exit 1 on a finding that is only a warning by default: ${FAIL_ON.join(', ')} (repeatable, or comma-separated)`, collect)
+    .option('--baseline-policy <path>', 'what-if: compare with this (current) global policy; --policy is the new one')
+    .option('--baseline-policy-dir <dir>', 'what-if: compare with this (current) namespace policy directory; --signature-policy-dir is the new one')
     .option('--debug', "print containers/image's debug lines (IsRunningImageAllowed …) on stderr")
     .option('--require-signature-verification', 'also deny images whose requirements verify no signature (c/image opt-in)')
     .option('--sigstore-bundles', 'also accept sigstore bundles attached as OCI referrers (cosign v3); containers/image and CRI-O ignore them (config: "sigstoreBundles" in ~/.config/imgpolicy/config.json, or IMGPOLICY_SIGSTORE_BUNDLES=true)')
@@ -113,6 +122,13 @@ export async function runVerify(images: string[], opts: VerifyOptions, pe: Proce
   if (!Number.isInteger(jobs) || jobs < 1 || jobs > 64) {
     io.stderr(`--jobs must be a whole number from 1 to 64\n`);
     return EXIT.usage;
+  }
+  const failOn = new Set((opts.failOn ?? []).flatMap((v) => v.split(',')).map((v) => v.trim()).filter((v) => v !== ''));
+  for (const f of failOn) {
+    if (!(FAIL_ON as readonly string[]).includes(f)) {
+      io.stderr(`unknown --fail-on ${JSON.stringify(f)}: use ${FAIL_ON.join(', ')}\n`);
+      return EXIT.usage;
+    }
   }
   if ((opts.inPlace || opts.pinDir !== undefined && opts.pinDir !== 'imgpolicy-pinned') && !opts.pin) {
     io.stderr('--in-place and --pin-dir only apply with --pin\n');
@@ -168,12 +184,21 @@ export async function runVerify(images: string[], opts: VerifyOptions, pe: Proce
     return EXIT.usage;
   }
 
+  if (opts.baselinePolicy !== undefined || opts.baselinePolicyDir !== undefined) {
+    if (opts.pin) {
+      io.stderr('--pin cannot be combined with --baseline-policy/--baseline-policy-dir (what-if only compares verdicts)\n');
+      return EXIT.usage;
+    }
+    const { runWhatIf } = await import('../what-if.js');
+    return runWhatIf(requests, { ...opts, failOnNewlyAllowed: failOn.has('newly-allowed') }, pe, io);
+  }
+
   // ---- evaluate
   const resolver = new PolicyResolver(pe, policyPathOf(opts), opts.signaturePolicyDir);
   const session = new ImageSession();
   const progress = progressLine(io, opts);
   let reports: ImageReport[];
-  const notes: { warnings: string[]; pinnedFiles?: string[] } = { warnings: [] };
+  const notes: { warnings: string[]; pinnedFiles?: string[]; findings?: CacheBypassFinding[]; findingsFail?: boolean } = { warnings: [] };
   try {
     const tasks = await planTasks(requests, resolver);
     const batch = {
@@ -210,23 +235,29 @@ export async function runVerify(images: string[], opts: VerifyOptions, pe: Proce
   for (const r of reports) if (r.error?.kind === 'policy-format' || r.error?.kind === 'usage') policyErrors.add(describePolicyError(r.error));
   for (const m of policyErrors) io.stderr(m + '\n');
 
+  // A finding beside the verdicts (never changing one): only manifests know namespaces and pull policies.
+  notes.findings = opts.manifests?.length ? findCacheBypass(reports, opts.namespace ?? 'default') : [];
+  notes.findingsFail = failOn.has('cache-bypass');
+
   // ---- render
   switch (opts.output as OutputFormat) {
     case 'json':
       io.stdout(renderJSON(reports, notes));
       break;
     case 'junit':
-      io.stdout(renderJUnit(reports));
+      io.stdout(renderJUnit(reports, new Date(), notes));
       break;
     case 'sarif':
-      io.stdout(renderSARIF(reports, '0.1.0'));
+      io.stdout(renderSARIF(reports, '0.1.0', notes));
       break;
     default:
       io.stdout(renderText(reports, io.chalk, notes));
   }
   if (opts.output !== 'text') for (const w of notes.warnings) io.stderr(`warning: ${w}\n`);
   if (pe.env['GITHUB_ACTIONS'] === 'true') io.stderr(renderGitHubAnnotations(reports, notes));
-  return combineExitCodes(reports.map((r) => r.exitCode));
+  const codes = reports.map((r) => r.exitCode);
+  if (notes.findingsFail && notes.findings.length > 0) codes.push(EXIT.rejected);
+  return combineExitCodes(codes);
 }
 
 function isTagReference(input: string): boolean {

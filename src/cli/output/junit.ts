@@ -1,5 +1,6 @@
 import { plainDetail } from './detail.js';
-import { errorOf, kubeletReason, verdictOf, type ImageReport } from './result.js';
+import { findingsJUnitSuite } from './findings.js';
+import { errorOf, kubeletReason, verdictOf, type ImageReport, type RunNotes } from './result.js';
 
 /**
  * JUnit XML (the Jenkins/Ant dialect every CI reads: GitLab `artifacts:reports:junit`, Jenkins, Azure, CircleCI,
@@ -8,7 +9,7 @@ import { errorOf, kubeletReason, verdictOf, type ImageReport } from './result.js
  * A rejection is a <failure> (type = kubelet reason or c/image class); an image that could not be evaluated is an
  * <error>. The image was evaluated once: its duration is on its first test case only.
  */
-export function renderJUnit(reports: readonly ImageReport[], now: Date = new Date()): string {
+export function renderJUnit(reports: readonly ImageReport[], now: Date = new Date(), notes: RunNotes = { warnings: [] }): string {
   interface Case {
     name: string;
     classname: string;
@@ -40,8 +41,10 @@ export function renderJUnit(reports: readonly ImageReport[], now: Date = new Dat
   const count = (cases: Case[], v: string) => cases.filter((c) => verdictOf(c.report) === v).length;
   const all = [...suites.values()].flat();
   const time = (cases: Case[]) => cases.reduce((t, c) => t + c.seconds, 0).toFixed(3);
+  const timestamp = now.toISOString().replace(/\.\d{3}Z$/, '');
+  const findings = findingsJUnitSuite(notes, suites.size, timestamp, attr, text);
   let out = '<?xml version="1.0" encoding="UTF-8"?>\n';
-  out += `<testsuites name="imgpolicy verify" tests="${all.length}" failures="${count(all, 'rejected')}" errors="${count(all, 'error')}" time="${time(all)}">\n`;
+  out += `<testsuites name="imgpolicy verify" tests="${all.length + findings.tests}" failures="${count(all, 'rejected') + findings.failures}" errors="${count(all, 'error')}" time="${time(all)}">\n`;
   let id = 0;
   for (const [name, cases] of suites) {
     out += `  <testsuite name="${attr(name)}" id="${id++}" tests="${cases.length}" failures="${count(cases, 'rejected')}" errors="${count(cases, 'error')}" skipped="0" time="${time(cases)}" timestamp="${now.toISOString().replace(/\.\d{3}Z$/, '')}" hostname="imgpolicy">\n`;
@@ -60,6 +63,7 @@ export function renderJUnit(reports: readonly ImageReport[], now: Date = new Dat
     }
     out += '  </testsuite>\n';
   }
+  out += findings.xml;
   out += '</testsuites>\n';
   return out;
 }
@@ -70,10 +74,10 @@ function clean(s: string): string {
   return s.replace(/[\u0000-\u0008\u000B\u000C\u000E-\u001F\uFFFE\uFFFF]/g, '\uFFFD');
 }
 
-function attr(s: string): string {
+export function attr(s: string): string {
   return clean(s).replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;').replace(/\n/g, '&#10;').replace(/\r/g, '&#13;').replace(/\t/g, '&#9;');
 }
 
-function text(s: string): string {
+export function text(s: string): string {
   return clean(s).replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 }
