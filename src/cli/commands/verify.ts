@@ -73,8 +73,17 @@ Examples:
   imgpolicy verify --policy ./policy.json -f k8s/ --pin --pin-dir k8s-pinned/
   imgpolicy verify --policy ./policy.json -f k8s/ --pin --in-place
 
+  # what would a new policy break? (newly rejected → exit 1; newly allowed is always listed)
+  imgpolicy verify --policy new.json --baseline-policy /etc/containers/policy.json -f k8s/
+  imgpolicy verify --signature-policy-dir new-policies/ --baseline-policy-dir /etc/crio/policies -f k8s/
+
   # a list of references, e.g. from "kubectl get pods -A -o jsonpath=…"
   kubectl get pods -A -o jsonpath='{..image}' | tr ' ' '\\n' | imgpolicy verify --from-file -
+
+Cache bypass: with namespace policies, an image one namespace allows and another rejects is reported as a
+"cache-bypass" finding when a container of the rejecting namespace has the (defaulted) imagePullPolicy IfNotPresent
+or Never: it would start from the node's copy without a pull, so CRI-O never checks its policy. A warning unless
+--fail-on cache-bypass; it never changes a verdict.
 
 Output: a verdict per image with the manifest digest it is about; on rejection containers/image's message with
 the kubelet reason (SignatureValidationFailed), the policy file, scope and requirement that decided, what was
