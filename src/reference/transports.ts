@@ -10,6 +10,7 @@
 import * as fs from 'node:fs';
 import * as nodePath from 'node:path';
 
+import { errnoText, isNotExist } from '../go/os.js';
 import type { DockerReference, ImageReference, TransportName } from './types.js';
 import {
   ReferenceParseError,
@@ -79,27 +80,6 @@ export function cleanPath(p: string): string {
   return joined === '' ? '.' : joined;
 }
 
-/** Go's wording for the common errno values, so path errors read like c/image's (`lstat /x: no such file …`). */
-function goErrnoText(e: unknown): string {
-  const code = (e as NodeJS.ErrnoException | undefined)?.code;
-  switch (code) {
-    case 'ENOENT':
-      return 'no such file or directory';
-    case 'ENOTDIR':
-      return 'not a directory';
-    case 'EACCES':
-      return 'permission denied';
-    case 'ELOOP':
-      return 'too many levels of symbolic links';
-    default:
-      return e instanceof Error ? e.message : String(e);
-  }
-}
-
-function isNotExist(e: unknown): boolean {
-  return (e as NodeJS.ErrnoException | undefined)?.code === 'ENOENT';
-}
-
 interface PathContext {
   readonly cwd: string;
   readonly resolveSymlinks: boolean;
@@ -114,7 +94,7 @@ function resolveExisting(p: string, ctx: PathContext): string {
   try {
     return cleanPath(fs.realpathSync(abs));
   } catch (e) {
-    throw new ReferenceParseError(`lstat ${abs}: ${goErrnoText(e)}`);
+    throw new ReferenceParseError(`lstat ${abs}: ${errnoText(e)}`);
   }
 }
 
@@ -128,7 +108,7 @@ export function resolvePathToFullyExplicit(p: string, ctx: PathContext): string 
   try {
     fs.lstatSync(raw);
   } catch (e) {
-    if (!isNotExist(e)) throw new ReferenceParseError(`lstat ${p}: ${goErrnoText(e)}`);
+    if (!isNotExist(e)) throw new ReferenceParseError(`lstat ${p}: ${errnoText(e)}`);
     const slash = p.lastIndexOf('/');
     const parent = p.slice(0, slash + 1);
     const file = p.slice(slash + 1);
@@ -662,7 +642,7 @@ function parseTarball(within: string, ctx: PathContext): TarballImageReference {
       try {
         fs.accessSync(nodePath.resolve(ctx.cwd, f), fs.constants.F_OK);
       } catch (e) {
-        throw new ReferenceParseError(`error opening ${goQuote(f)}: open ${f}: ${goErrnoText(e)}`);
+        throw new ReferenceParseError(`error opening ${goQuote(f)}: open ${f}: ${errnoText(e)}`);
       }
     }
   }
