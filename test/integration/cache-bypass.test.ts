@@ -196,9 +196,24 @@ describeWithRegistry('verify: the namespace cache-bypass finding', () => {
     }
   }, 120_000);
 
-  test('--fail-on rejects an unknown finding name', async () => {
+  test('GitHub Actions: a warning annotation at each exposed container (an error with --fail-on cache-bypass)', async () => {
+    for (const failOn of [false, true]) {
+      const r = await runCLI([...args(), '-o', 'json', ...(failOn ? ['--fail-on', 'cache-bypass'] : [])], { cwd: work, env: { GITHUB_ACTIONS: 'true' } });
+      const lines = r.stderr.split('\n').filter((l) => l.includes('title=cache bypass%3A '));
+      expect(lines.map((l) => l.slice(0, l.indexOf(',title=')))).toEqual(
+        [['k8s/prod/pull-policies.yaml', 18], ['k8s/prod/pull-policies.yaml', 21], ['k8s/prod/pull-policies.yaml', 28], ['k8s/prod/pull-policies.yaml', 30], ['k8s/staging/migrate.yaml', 12]].map(
+          ([f, l]) => `::${failOn ? 'error' : 'warning'} file=${f},line=${l},col=18`,
+        ),
+      );
+    }
+  }, 120_000);
+
+  test('--fail-on: an unknown name, or a finding the run cannot produce, is a bad invocation', async () => {
     const r = await runCLI([...args(), '--fail-on', 'cache-bypas'], { cwd: work });
-    expect(r.code).toBe(3);
-    expect(r.stderr).toBe('unknown --fail-on "cache-bypas": use cache-bypass, newly-allowed\n');
+    expect([r.code, r.stderr]).toEqual([3, 'unknown --fail-on "cache-bypas": use cache-bypass, newly-allowed\n']);
+    const n = await runCLI([...args(), '--fail-on', 'newly-allowed'], { cwd: work });
+    expect([n.code, n.stderr]).toEqual([3, '--fail-on newly-allowed applies to a what-if run: add --baseline-policy or --baseline-policy-dir\n']);
+    const c = await runCLI([...args(), '--baseline-policy', policy, '--fail-on', 'newly-allowed,cache-bypass'], { cwd: work });
+    expect([c.code, c.stderr]).toEqual([3, '--fail-on cache-bypass applies to verify without --baseline-policy/--baseline-policy-dir (a what-if run compares verdicts only)\n']);
   });
 });

@@ -193,7 +193,17 @@ export async function runVerify(images: string[], opts: VerifyOptions, pe: Proce
     return EXIT.usage;
   }
 
-  if (opts.baselinePolicy !== undefined || opts.baselinePolicyDir !== undefined) {
+  const whatIf = opts.baselinePolicy !== undefined || opts.baselinePolicyDir !== undefined;
+  // A --fail-on that cannot fire would let a gate pass silently: refuse it.
+  if (failOn.has('newly-allowed') && !whatIf) {
+    io.stderr('--fail-on newly-allowed applies to a what-if run: add --baseline-policy or --baseline-policy-dir\n');
+    return EXIT.usage;
+  }
+  if (failOn.has('cache-bypass') && whatIf) {
+    io.stderr('--fail-on cache-bypass applies to verify without --baseline-policy/--baseline-policy-dir (a what-if run compares verdicts only)\n');
+    return EXIT.usage;
+  }
+  if (whatIf) {
     if (opts.pin) {
       io.stderr('--pin cannot be combined with --baseline-policy/--baseline-policy-dir (what-if only compares verdicts)\n');
       return EXIT.usage;
