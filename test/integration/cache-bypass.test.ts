@@ -159,7 +159,7 @@ describeWithRegistry('verify: the namespace cache-bypass finding', () => {
         `cache-bypass Deployment/tool container explicit-never: ${H}/apps/tool:v1`,
         `cache-bypass Deployment/tool container default-version-tag: ${H}/apps/tool:v1`,
         `cache-bypass Deployment/tool container default-digest: ${H}/apps/tool@${D1}`,
-        `cache-bypass Job/migrate container migrate: ${H}/apps/tool:v1`,
+        `cache-bypass Job/migrate initContainer migrate: ${H}/apps/tool:v1`,
       ]);
       expect(suite.attrs['failures']).toBe(failOn ? '5' : '0');
       const first = suite.children[0]!.children[0]!;

@@ -6,6 +6,7 @@
  */
 import type { ChalkInstance } from 'chalk';
 import type { CacheBypassFinding, ExposedContainer } from '../findings/cache-bypass.js';
+import { attr, occurrenceCaseName, suiteOpen, text } from './junit-xml.js';
 import { occurrenceLabel } from './result.js';
 
 export interface FindingsNotes {
@@ -85,14 +86,14 @@ export function findingsJSON(n: FindingsNotes): unknown[] {
 }
 
 /** A JUnit suite of its own: one test case per exposed container; a failure only with `--fail-on cache-bypass`. */
-export function findingsJUnitSuite(n: FindingsNotes, id: number, timestamp: string, attr: (s: string) => string, text: (s: string) => string): { xml: string; tests: number; failures: number } {
+export function findingsJUnitSuite(n: FindingsNotes, id: number, now: Date): { xml: string; tests: number; failures: number } {
   const cases = (n.findings ?? []).flatMap((f) => f.exposed.map((e) => ({ f, e })));
   if (cases.length === 0) return { xml: '', tests: 0, failures: 0 };
   const failures = n.findingsFail ? cases.length : 0;
-  let xml = `  <testsuite name="imgpolicy cache-bypass findings" id="${id}" tests="${cases.length}" failures="${failures}" errors="0" skipped="0" time="0.000" timestamp="${timestamp}" hostname="imgpolicy">\n`;
+  let xml = suiteOpen('imgpolicy cache-bypass findings', id, now, { tests: cases.length, failures, errors: 0, time: '0.000' });
   for (const { f, e } of cases) {
     const o = e.occurrence;
-    xml += `    <testcase name="${attr(`cache-bypass ${o.kind}/${o.name} container ${o.container}: ${o.image}`)}" classname="${attr(`imgpolicy.${e.namespace}.${o.kind}.${o.name}`)}" time="0.000">\n`;
+    xml += `    <testcase name="${attr(`cache-bypass ${occurrenceCaseName(o)}`)}" classname="${attr(`imgpolicy.${e.namespace}.${o.kind}.${o.name}`)}" time="0.000">\n`;
     const body = text(findingText(f));
     xml += n.findingsFail ? `      <failure message="${attr(`cache bypass: ${sides(f)}`)}" type="NamespaceCacheBypass">${body}</failure>\n` : `      <system-err>warning: ${body}</system-err>\n`;
     xml += '    </testcase>\n';

@@ -6,7 +6,7 @@
 import type { ChalkInstance } from 'chalk';
 import type { WhatIfChange, WhatIfEntry, WhatIfRun } from '../what-if.js';
 import { plainDetail } from './detail.js';
-import { attr, text } from './junit.js';
+import { attr, junitOpen, occurrenceCaseName, suiteOpen, text } from './junit-xml.js';
 import { errorClass, errorOf, kubeletReason, occurrenceLabel, reasonAndMessage, verdictOf, type ImageReport } from './result.js';
 
 const TITLES: Record<WhatIfChange, string> = {
@@ -97,16 +97,14 @@ export function renderWhatIfJUnit(run: WhatIfRun, now: Date = new Date()): strin
   for (const e of run.entries) {
     const add = (suite: string, c: Case) => suites.set(suite, [...(suites.get(suite) ?? []), c]);
     if (e.occurrences.length === 0) add('images', { name: e.current.input, classname: `imgpolicy.what-if.${e.namespaces[0] ?? 'images'}`, entry: e });
-    for (const o of e.occurrences) add(o.file, { name: `${o.kind}/${o.name} container ${o.container}: ${o.image}`, classname: `imgpolicy.what-if.${o.namespace ?? e.namespaces[0] ?? 'default'}.${o.kind}.${o.name}`, entry: e });
+    for (const o of e.occurrences) add(o.file, { name: occurrenceCaseName(o), classname: `imgpolicy.what-if.${o.namespace ?? e.namespaces[0] ?? 'default'}.${o.kind}.${o.name}`, entry: e });
   }
   const fails = (c: Case) => c.entry.change === 'newly-rejected' || (c.entry.change === 'newly-allowed' && run.failOnNewlyAllowed);
   const all = [...suites.values()].flat();
-  const stamp = now.toISOString().replace(/\.\d{3}Z$/, '');
-  let out = '<?xml version="1.0" encoding="UTF-8"?>\n';
-  out += `<testsuites name="imgpolicy verify what-if" tests="${all.length}" failures="${all.filter(fails).length}" errors="0" time="0.000">\n`;
+  let out = junitOpen('imgpolicy verify what-if', { tests: all.length, failures: all.filter(fails).length, errors: 0, time: '0.000' });
   let id = 0;
   for (const [name, cases] of suites) {
-    out += `  <testsuite name="${attr(name)}" id="${id++}" tests="${cases.length}" failures="${cases.filter(fails).length}" errors="0" skipped="0" time="0.000" timestamp="${stamp}" hostname="imgpolicy">\n`;
+    out += suiteOpen(name, id++, now, { tests: cases.length, failures: cases.filter(fails).length, errors: 0, time: '0.000' });
     for (const c of cases) {
       const e = c.entry;
       out += `    <testcase name="${attr(c.name)}" classname="${attr(c.classname)}" time="0.000">\n`;
