@@ -118,6 +118,21 @@ describeWithRegistry('verify: the namespace cache-bypass finding', () => {
     expect(JSON.parse(flat.stdout).findings).toEqual([]);
   }, 120_000);
 
+  test('a command-line image allows on a node only when it is given a namespace (--namespace)', async () => {
+    const dir = join(work, 'policies-web');
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(join(dir, 'prod.json'), JSON.stringify({ default: [{ type: 'reject' }] }));
+    const run = async (extra: string[]) => {
+      const r = await runCLI(['verify', '--tls-verify', 'false', '--policy', policy, '--signature-policy-dir', dir, '-f', 'k8s/prod/web.yaml', `${H}/apps/web:v1`, ...extra, '-o', 'json'], { cwd: work });
+      return JSON.parse(r.stdout).findings;
+    };
+    expect(await run([])).toEqual([]);
+    const f = await run(['--namespace', 'dev']);
+    expect(f.map((x: { allowedIn: unknown; rejectedIn: { namespaces: string[] }; exposed: { line: number }[] }) => [x.allowedIn, x.rejectedIn.namespaces, x.exposed.map((e) => e.line)])).toEqual([
+      [[{ namespaces: ['dev'], policy, reference: `${H}/apps/web:v1` }], ['prod'], [9]],
+    ]);
+  }, 120_000);
+
   test('the fix works: imagePullPolicy Always on the exposed containers makes the findings go away', async () => {
     const fixed = join(work, 'k8s-fixed');
     cpSync(join(work, 'k8s'), fixed, { recursive: true });

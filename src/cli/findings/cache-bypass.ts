@@ -93,7 +93,9 @@ function namespacesOf(r: ImageReport, defaultNamespace: string): string[] {
  * `defaultNamespace` is the namespace of manifests without `metadata.namespace` (as verify chose it).
  */
 export function findCacheBypass(reports: readonly ImageReport[], defaultNamespace: string): CacheBypassFinding[] {
-  const allowed = reports.filter((r) => verdictOf(r) === 'allowed').map(pulledForm).filter((p): p is Pulled => p !== undefined);
+  // Only a pod pulls onto a node: an allowed image counts when some namespace uses it (not a bare command-line image).
+  const inNamespace = (r: ImageReport) => (r.occurrences?.length ?? 0) > 0 || r.namespace !== undefined;
+  const allowed = reports.filter((r) => verdictOf(r) === 'allowed' && inNamespace(r)).map(pulledForm).filter((p): p is Pulled => p !== undefined);
   const findings: CacheBypassFinding[] = [];
   for (const r of reports) {
     if (verdictOf(r) !== 'rejected' || !r.occurrences?.length) continue;
