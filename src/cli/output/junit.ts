@@ -1,7 +1,7 @@
 import { plainDetail } from './detail.js';
 import { findingsJUnitSuite } from './findings.js';
 import { attr, junitOpen, occurrenceCaseName, suiteOpen, text } from './junit-xml.js';
-import { errorOf, kubeletReason, verdictOf, type ImageReport, type RunNotes } from './result.js';
+import { errorClass, errorOf, kubeletReason, verdictOf, type ImageReport, type RunNotes } from './result.js';
 
 /**
  * JUnit XML (the Jenkins/Ant dialect every CI reads: GitLab `artifacts:reports:junit`, Jenkins, Azure, CircleCI,
@@ -56,7 +56,7 @@ export function renderJUnit(reports: readonly ImageReport[], now: Date = new Dat
       }
       const e = errorOf(r);
       const tag = v === 'rejected' ? 'failure' : 'error';
-      const type = kubeletReason(e) ?? (e ? e.className : 'Error');
+      const type = kubeletReason(e) ?? (e ? errorClass(e) : 'Error');
       out += `>\n      <${tag} message="${attr(e?.message ?? v)}" type="${attr(type)}">${text(plainDetail(r))}</${tag}>\n    </testcase>\n`;
     }
     out += '  </testsuite>\n';
