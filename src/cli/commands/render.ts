@@ -1,23 +1,13 @@
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { Option, type Command } from 'commander';
 import { processEnv, type ProcessEnv } from '../context.js';
 import { EXIT } from '../exit-codes.js';
 import type { CLIIO } from '../io.js';
 import { collect } from '../options.js';
-import type { RenderInput, RenderResult, ReportLine } from '../../crd/index.js';
+import { renderInputFromOptions, type RenderOptions } from '../render-input.js';
+import type { RenderResult, ReportLine } from '../../crd/index.js';
 
-export interface RenderOptions {
-  out?: string;
-  basePolicy?: string;
-  namespace?: string;
-  fulcioCa?: string;
-  rekorPublicKey?: string;
-  noMatchPolicy?: 'deny' | 'allow';
-  keySecret?: string[];
-  strict?: boolean;
-  output?: 'text' | 'json';
-}
 
 const RENDER_HELP = `
 Sources (told apart by apiVersion; one kind of source per run):
@@ -54,25 +44,6 @@ export function renderCommand(program: Command, io: CLIIO, env: () => ProcessEnv
     .action(async (inputs: string[], opts: RenderOptions) => {
       io.setExitCode(await runRender(inputs, opts, env(), io));
     });
-}
-
-/** Flags → the renderer's input (files read here, so the renderer stays pure). */
-export async function renderInputFromOptions(opts: RenderOptions, pe: ProcessEnv): Promise<RenderInput> {
-  const read = (f: string) => readFile(resolve(pe.cwd, f), 'utf8');
-  const secrets = new Map<string, string>();
-  for (const s of opts.keySecret ?? []) {
-    const eq = s.indexOf('=');
-    if (eq <= 0) throw new Error(`--key-secret ${JSON.stringify(s)}: use NAME=FILE`);
-    secrets.set(s.slice(0, eq), await read(s.slice(eq + 1)));
-  }
-  return {
-    ...(opts.basePolicy !== undefined ? { basePolicy: { text: await read(opts.basePolicy), path: opts.basePolicy } } : {}),
-    defaultNamespace: opts.namespace ?? 'default',
-    ...(opts.fulcioCa !== undefined ? { fulcioCA: await read(opts.fulcioCa) } : {}),
-    ...(opts.rekorPublicKey !== undefined ? { rekorPublicKey: await read(opts.rekorPublicKey) } : {}),
-    noMatch: opts.noMatchPolicy ?? 'deny',
-    ...(secrets.size > 0 ? { secrets } : {}),
-  };
 }
 
 export async function runRender(inputs: string[], opts: RenderOptions, pe: ProcessEnv, io: CLIIO): Promise<number> {

@@ -6,6 +6,7 @@ import { loadImgpolicyConfig, processEnv, type ProcessEnv } from '../context.js'
 import { combineExitCodes, EXIT } from '../exit-codes.js';
 import type { CLIIO } from '../io.js';
 import type { PinEdit } from '../k8s/pin.js';
+import { addClusterPolicyOptions, prepareClusterPolicies, type ClusterPolicyFiles } from '../cluster-policies.js';
 import { PolicyResolver } from '../namespace-policy.js';
 import { ImageSession } from '../open-image.js';
 import { addImageAccessOptions, collect, withRegistriesD, addPolicyOptions, policyPathOf, type ImageAccessOptions } from '../options.js';
@@ -39,6 +40,12 @@ export interface VerifyOptions extends ImageAccessOptions {
   pin?: boolean;
   pinDir?: string;
   inPlace?: boolean;
+  clusterPolicies?: string[];
+  basePolicy?: string;
+  fulcioCa?: string;
+  rekorPublicKey?: string;
+  noMatchPolicy?: 'deny' | 'allow';
+  keySecret?: string[];
 }
 
 /** Shown by `imgpolicy verify --help`; the README's CI sections use the same commands. */
@@ -99,6 +106,7 @@ export function verifyCommand(program: Command, io: CLIIO, env: () => ProcessEnv
     .addHelpText('after', VERIFY_HELP);
   addPolicyOptions(cmd);
   addImageAccessOptions(cmd);
+  addClusterPolicyOptions(cmd);
   cmd.action(async (images: string[], opts: VerifyOptions) => {
     io.setExitCode(await runVerify(images, withRegistriesD(opts), env(), io));
   });
@@ -168,6 +176,23 @@ export async function runVerify(images: string[], opts: VerifyOptions, pe: Proce
     return EXIT.usage;
   }
 
+  // ---- cluster policies: the node files render would write stand in for --policy/--signature-policy-dir/registries.d
+  let cluster: ClusterPolicyFiles | undefined;
+  if (opts.clusterPolicies?.length) {
+    if (policyPathOf(opts) !== undefined || opts.signaturePolicyDir !== undefined) {
+      io.stderr('--cluster-policies renders the policy files itself: do not combine it with --policy or --signature-policy-dir\n');
+      return EXIT.usage;
+    }
+    try {
+      cluster = await prepareClusterPolicies(opts.clusterPolicies, { ...opts, output: 'text', ...(opts.namespace !== undefined ? { namespace: opts.namespace } : {}) }, pe, io);
+    } catch (e) {
+      io.stderr(`imgpolicy: ${(e as Error).message}\n`);
+      return EXIT.usage;
+    }
+    opts = { ...opts, policy: cluster.policy, signaturePolicyDir: cluster.signaturePolicyDir, registriesD: cluster.registriesD };
+    for (const n of cluster.result.notes) io.stderr(`note: ${n}\n`);
+  }
+
   // ---- evaluate
   const resolver = new PolicyResolver(pe, policyPathOf(opts), opts.signaturePolicyDir);
   const session = new ImageSession();
@@ -180,7 +205,7 @@ export async function runVerify(images: string[], opts: VerifyOptions, pe: Proce
       ...opts,
       jobs,
       probeDisabledAttachments: true,
-      ...(opts.debug ? { onTrace: (r: ImageReport) => io.stderr(renderDebugLines(r.result?.trace ?? r.traceEvents ?? [])) } : {}),
+      ...(opts.debug ? { onTrace: (r: ImageReport) => io.stderr(renderDebugLines((cluster ? cluster.annotate(r) : r).result?.trace ?? r.traceEvents ?? [])) } : {}),
       ...(progress ? { onProgress: progress.update } : {}),
     };
     reports = await runTasks(tasks, batch, pe, resolver, session);
@@ -190,7 +215,9 @@ export async function runVerify(images: string[], opts: VerifyOptions, pe: Proce
   } finally {
     progress?.clear();
     await session.close();
+    await cluster?.cleanup();
   }
+  if (cluster) reports = reports.map(cluster.annotate);
 
   // ---- notes
   const tagOnly = reports.filter((r) => verdictOf(r) === 'allowed' && isTagReference(r.evaluated ?? r.input) && !r.pin?.written);
