@@ -69,7 +69,7 @@ export async function runRender(inputs: string[], opts: RenderOptions, pe: Proce
       return EXIT.usage;
     }
   }
-  const dropped = result.report.filter((l) => l.effect === 'looser' || l.effect === 'stricter');
+  const dropped = result.report.filter((l) => l.dropped);
   if (opts.output === 'json') {
     io.stdout(
       JSON.stringify(
@@ -100,7 +100,7 @@ const EFFECT_LABEL: Record<ReportLine['effect'], string> = { looser: 'LOOSER  ',
 export function renderReport(lines: readonly ReportLine[]): string {
   if (lines.length === 0) return 'report: everything was expressed exactly\n';
   const looser = lines.filter((l) => l.effect === 'looser');
-  let s = `report: ${lines.length} item(s); ${looser.length} make(s) images looser than policy-controller, ${lines.filter((l) => l.effect === 'stricter').length} stricter\n`;
+  let s = `report: ${lines.length} item(s), ${lines.filter((l) => l.dropped).length} dropped; ${looser.length} make(s) images looser than policy-controller, ${lines.filter((l) => l.effect === 'stricter').length} stricter\n`;
   for (const l of lines) s += `${EFFECT_LABEL[l.effect]} ${l.path}: ${l.message} [images: ${l.images}]\n`;
   return s;
 }

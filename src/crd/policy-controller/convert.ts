@@ -46,6 +46,8 @@ export interface ReportLine {
   readonly message: string;
   /** The images concerned, as the policy's globs. */
   readonly images: string;
+  /** Something the resource asks for was left out (what `--strict` fails on); false for scope widening and notes. */
+  readonly dropped: boolean;
 }
 
 export interface Converted {
@@ -124,7 +126,8 @@ export function convertPolicyController(resources: readonly Resource[], secrets:
     });
     if (globs.length === 0) throw new CrdError(`${cip.origin}: ${label} spec.images: Required value`);
     const images = globs.join(', ');
-    const line = (path: string, effect: Effect, message: string) => report.push({ path: `${label} ${path}`, effect, message, images });
+    const line = (path: string, effect: Effect, message: string, dropped = effect === 'looser' || effect === 'stricter') =>
+      report.push({ path: `${label} ${path}`, effect, message, images, dropped });
 
     const scopes: string[] = [];
     globs.forEach((g, n) => {
@@ -258,6 +261,12 @@ export function convertPolicyController(resources: readonly Resource[], secrets:
       } else requirement['fulcio'] = { caData: b64(first.fulcio!.caPEM), oidcIssuer: first.fulcio!.issuer, subjectEmail: first.fulcio!.email };
       if (first.rekorPEM !== undefined) requirement['rekorPublicKeyData'] = b64(first.rekorPEM);
       requirement['signedIdentity'] = { type: 'matchRepository' };
+      line(
+        'spec.authorities',
+        'stricter',
+        'signedIdentity matchRepository: containers/image also requires the signature to claim this image\'s repository (cosign and policy-controller check only the digest), so signatures copied from another repository are rejected',
+        false,
+      );
       try {
         parsePolicy(JSON.stringify({ default: [requirement] }));
       } catch (e) {

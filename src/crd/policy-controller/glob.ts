@@ -65,7 +65,7 @@ export function globToScope(rawGlob: string): GlobScope {
       ? with_({ scope: dir, relation: 'wider', detail: `the scope also covers the repository ${dir} itself` })
       : with_({ scope: dir, relation: 'equal' });
   }
-  if (rest === '**' && (prefix.endsWith(':') || prefix.endsWith('@')) && prefix.lastIndexOf('/') < prefix.length - 2) {
+  if ((rest === '**' || rest === '*') && (prefix.endsWith(':') || prefix.endsWith('@')) && prefix.lastIndexOf('/') < prefix.length - 2) {
     const repo = prefix.slice(0, -1);
     return with_({
       scope: repo,
