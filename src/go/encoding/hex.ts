@@ -1,4 +1,4 @@
-/** Go's `encoding/hex` decoding with its error texts (the byte quoting moved to src/go/fmt.ts: goQuoteBytes). */
+/** Go's `encoding/hex` decoding, with its error texts (c/image puts them in SET messages). */
 
 function fromHexChar(c: number): number {
   if (c >= 0x30 && c <= 0x39) return c - 0x30;
