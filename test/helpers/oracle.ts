@@ -19,7 +19,8 @@ export const VERDICT_SH = resolve(REPO_ROOT, '../shared/oracle/verdict.sh');
 export const ORACLE_DIR = process.env.ORACLE_DIR || '/tmp/imgpolicy-oracle';
 export const REGISTRY = '127.0.0.1:5000';
 export const TLS_REGISTRY = '127.0.0.1:5443';
-export const IMGPOLICY_BIN = join(REPO_ROOT, 'bin/imgpolicy.js');
+/** CONFORMANCE_IMGPOLICY_BIN runs a differential suite against another build (e.g. the code before a fix). */
+export const IMGPOLICY_BIN = process.env.CONFORMANCE_IMGPOLICY_BIN || join(REPO_ROOT, 'bin/imgpolicy.js');
 
 // ---------------------------------------------------------------------------------------------- prerequisites
 
