@@ -7,6 +7,7 @@ import { combineExitCodes, EXIT } from '../exit-codes.js';
 import type { CLIIO } from '../io.js';
 import type { PinEdit } from '../k8s/pin.js';
 import { findCacheBypass, type CacheBypassFinding } from '../findings/cache-bypass.js';
+import { addClusterPolicyOptions, prepareClusterPolicies, type ClusterPolicyFiles } from '../cluster-policies.js';
 import { PolicyResolver } from '../namespace-policy.js';
 import { ImageSession } from '../open-image.js';
 import { addImageAccessOptions, collect, withRegistriesD, addPolicyOptions, policyPathOf, type ImageAccessOptions } from '../options.js';
@@ -45,6 +46,12 @@ export interface VerifyOptions extends ImageAccessOptions {
   failOn?: string[];
   baselinePolicy?: string;
   baselinePolicyDir?: string;
+  clusterPolicies?: string[];
+  basePolicy?: string;
+  fulcioCa?: string;
+  rekorPublicKey?: string;
+  noMatchPolicy?: 'deny' | 'allow';
+  keySecret?: string[];
 }
 
 /** Shown by `imgpolicy verify --help`; the README's CI sections use the same commands. */
@@ -117,6 +124,7 @@ export function verifyCommand(program: Command, io: CLIIO, env: () => ProcessEnv
     .addHelpText('after', VERIFY_HELP);
   addPolicyOptions(cmd);
   addImageAccessOptions(cmd);
+  addClusterPolicyOptions(cmd);
   cmd.action(async (images: string[], opts: VerifyOptions) => {
     io.setExitCode(await runVerify(images, withRegistriesD(opts), env(), io));
   });
@@ -193,6 +201,23 @@ export async function runVerify(images: string[], opts: VerifyOptions, pe: Proce
     return EXIT.usage;
   }
 
+  // ---- cluster policies: the node files render would write stand in for --policy/--signature-policy-dir/registries.d
+  let cluster: ClusterPolicyFiles | undefined;
+  if (opts.clusterPolicies?.length) {
+    if (policyPathOf(opts) !== undefined || opts.signaturePolicyDir !== undefined) {
+      io.stderr('--cluster-policies renders the policy files itself: do not combine it with --policy or --signature-policy-dir\n');
+      return EXIT.usage;
+    }
+    try {
+      cluster = await prepareClusterPolicies(opts.clusterPolicies, { ...opts, output: 'text', ...(opts.namespace !== undefined ? { namespace: opts.namespace } : {}) }, pe, io);
+    } catch (e) {
+      io.stderr(`imgpolicy: ${(e as Error).message}\n`);
+      return EXIT.usage;
+    }
+    opts = { ...opts, policy: cluster.policy, signaturePolicyDir: cluster.signaturePolicyDir, registriesD: cluster.registriesD };
+    for (const n of cluster.result.notes) io.stderr(`note: ${n}\n`);
+  }
+
   const whatIf = opts.baselinePolicy !== undefined || opts.baselinePolicyDir !== undefined;
   // A --fail-on that cannot fire would let a gate pass silently: refuse it.
   if (failOn.has('newly-allowed') && !whatIf) {
@@ -224,7 +249,7 @@ export async function runVerify(images: string[], opts: VerifyOptions, pe: Proce
       ...opts,
       jobs,
       probeDisabledAttachments: true,
-      ...(opts.debug ? { onTrace: (r: ImageReport) => io.stderr(renderDebugLines(r.result?.trace ?? r.traceEvents ?? [])) } : {}),
+      ...(opts.debug ? { onTrace: (r: ImageReport) => io.stderr(renderDebugLines((cluster ? cluster.annotate(r) : r).result?.trace ?? r.traceEvents ?? [])) } : {}),
       ...(progress ? { onProgress: progress.update } : {}),
     };
     reports = await runTasks(tasks, batch, pe, resolver, session);
@@ -234,7 +259,9 @@ export async function runVerify(images: string[], opts: VerifyOptions, pe: Proce
   } finally {
     progress?.clear();
     await session.close();
+    await cluster?.cleanup();
   }
+  if (cluster) reports = reports.map(cluster.annotate);
 
   // ---- notes
   const tagOnly = reports.filter((r) => verdictOf(r) === 'allowed' && isTagReference(r.evaluated ?? r.input) && !r.pin?.written);
