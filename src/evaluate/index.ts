@@ -1,4 +1,4 @@
-import { ImageSourceError, PolicyRequirementError, asImgpolicyError, type ImgpolicyError } from '../errors.js';
+import { EvaluationError, ImageSourceError, PolicyRequirementError, asImgpolicyError, type ImgpolicyError } from '../errors.js';
 import { Trace } from '../trace.js';
 import { manifestDigest, type ImageSource } from '../image/index.js';
 import { requirementsForImageRef, type Policy, type PolicyRequirement } from '../policy/index.js';
@@ -45,8 +45,11 @@ export async function isRunningImageAllowed(
     try {
       outcome = await evaluateRequirement(req, i, image, ctx);
     } catch (e) {
-      // Fail closed: an error while evaluating (e.g. fetching signatures) is this requirement's denial.
-      outcome = { index: i, type: req.type, allowed: false, error: asImgpolicyError(e) };
+      // Fail closed: an error while evaluating (e.g. fetching signatures) is this requirement's denial. c/image
+      // reads signatures inside the policy evaluation, so a registry failure there (a `.sig` manifest answering
+      // 500, an unreachable lookaside) is "Source image rejected" (exit 1), not an unreadable image.
+      const err = asImgpolicyError(e);
+      outcome = { index: i, type: req.type, allowed: false, error: err instanceof ImageSourceError ? new EvaluationError(err.message) : err };
     }
     outcomes.push(outcome);
     if (!outcome.allowed) {

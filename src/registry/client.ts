@@ -441,6 +441,7 @@ export class RegistryClient {
     debug: (line: string) => void = (l) => this.debug(l),
   ): Promise<Response> {
     const authHeader = o.auth ? await this.authorization(extraScope) : undefined;
+    debug(`${method} ${redacted(url)}`);
     return this.send(
       method,
       url,
@@ -474,7 +475,7 @@ export class RegistryClient {
       const h: Record<string, string> = { ...headers };
       if (currentBody === undefined) delete h['content-type'];
       if (authorization !== undefined && current.origin === origin) h['authorization'] = authorization;
-      if (hop > 0) debug(`${currentMethod} ${redacted(current)} (redirected)`);
+      if (hop > 0) debug(`${currentMethod} ${redacted(current)}`);
       let res;
       try {
         res = await agent.request({
