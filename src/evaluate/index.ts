@@ -85,7 +85,7 @@ export async function evaluateImageAsPullWould(
     // The docker source already words its failure as c/image's "initializing source …"; others get c/image's
     // copy-time wording for an unreadable top-level manifest.
     const error =
-      err instanceof ImageSourceError && err.message.startsWith('initializing source ')
+      err instanceof ImageSourceError && (err.message.startsWith('initializing source ') || err.message.startsWith('copying system image from manifest list: '))
         ? err
         : new ImageSourceError(`determining manifest MIME type for ${ref.toString()}: ${err.message}`);
     const selected = requirementsForImageRef(policy, ref, new Trace());

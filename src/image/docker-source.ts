@@ -58,6 +58,8 @@ export interface DockerImageSource extends ImageSource {
 const OCI_MANIFEST = 'application/vnd.oci.image.manifest.v1+json';
 const OCI_INDEX = 'application/vnd.oci.image.index.v1+json';
 const DOCKER_LIST = 'application/vnd.docker.distribution.manifest.list.v2+json';
+/** c/image copy: every failure while copying the chosen instance of a manifest list. */
+const LIST_INSTANCE_PREFIX = 'copying system image from manifest list: ';
 
 interface Opened {
   client: RegistryClient;
@@ -182,9 +184,15 @@ export function openDockerImageSource(ref: ImageReference, opts: DockerSourceOpt
       trace.debug(line, { instance: instance.digest, platform: instance.platform ?? null });
       notes.push(line);
       validateDigest(instance.digest, (m) => m);
-      const m = await o.client.fetchManifest(instance.digest);
-      checkContentDigestHeader(m, trace);
-      verifyDigest(m.bytes, instance.digest);
+      let m;
+      try {
+        m = await o.client.fetchManifest(instance.digest);
+        checkContentDigestHeader(m, trace);
+        verifyDigest(m.bytes, instance.digest);
+      } catch (e) {
+        // c/image copySingleImage reads the instance (isMultiImage → Manifest) under these two prefixes.
+        throw new ImageSourceError(`${LIST_INSTANCE_PREFIX}determining manifest MIME type for ${ref.toString()}: ${(e as Error).message}`);
+      }
       return { manifest: { bytes: m.bytes, mimeType: m.mimeType || guessMIMEType(m.bytes) }, instanceDigest: instance.digest };
     })());
 

@@ -3,7 +3,7 @@ import { STATUS_CODES } from 'node:http';
 import { ImageSourceError } from '../errors.js';
 import { LIMITS } from '../limits.js';
 import type { Trace } from '../trace.js';
-import { goQuote } from '../go/fmt.js';
+import { goQuote, goQuoteBytes } from '../go/fmt.js';
 import type { Credentials } from './credentials.js';
 import { goTransportError, httpResponseToError, registryHTTPResponseToError, RegistryHTTPError } from './errors.js';
 import type { RetryOptions } from './options.js';
@@ -200,7 +200,8 @@ export class RegistryClient {
       }
       if (res.statusCode !== 200) {
         await dump(res);
-        const msg = `error fetching external blob from ${goQuote(u)}: received unexpected HTTP status: ${res.statusCode} ${statusText(res.statusCode)}`;
+        // c/image newUnexpectedHTTPStatusError: `<code> (<status text>)`.
+        const msg = `error fetching external blob from ${goQuote(u)}: ${res.statusCode} (${statusText(res.statusCode)})`;
         debug(msg);
         errors.push(msg);
         continue;
@@ -494,7 +495,8 @@ export class RegistryClient {
       if (![301, 302, 303, 307, 308].includes(res.statusCode) || location === undefined || location === '') return response;
       await dump(response);
       if (hop + 1 >= LIMITS.maxRedirects) {
-        throw new ImageSourceError(`${goOp(method)} ${goQuote(redacted(current))}: stopped after ${LIMITS.maxRedirects} redirects`);
+        // Go's Client.Do reports a refused redirect with the raw Location value as the URL.
+        throw new ImageSourceError(`${goOp(method)} ${goQuote(location)}: stopped after ${LIMITS.maxRedirects} redirects`);
       }
       let next: URL;
       try {
@@ -625,6 +627,8 @@ export class RegistryClient {
       form.append('grant_type', 'refresh_token');
       form.append('refresh_token', creds.identityToken);
       form.append('client_id', 'containers/image');
+      // Go's url.Values.Encode() sorts by key.
+      form.sort();
       body = form.toString();
       headers['content-type'] = 'application/x-www-form-urlencoded';
     } else {
@@ -633,6 +637,8 @@ export class RegistryClient {
       if (creds.username) url.searchParams.append('account', creds.username);
       if (service) url.searchParams.append('service', service);
       for (const s of scopeStrings) url.searchParams.append('scope', s);
+      // Go's url.Values.Encode() sorts by key (the realm's own parameters included).
+      url.searchParams.sort();
       if (creds.username && creds.password) {
         headers['authorization'] = 'Basic ' + Buffer.from(`${creds.username}:${creds.password}`).toString('base64');
       }
@@ -650,8 +656,9 @@ export class RegistryClient {
     try {
       parsed = decodeBearerToken(blob);
     } catch (e) {
-      // c/image also quotes the first 50 bytes of the body; a token endpoint's body may hold a token, so we do not.
-      throw new ImageSourceError(this.scrub(`decoding bearer token (last URL ${goQuote(redacted(new URL(response.url)))}): ${(e as Error).message}`));
+      // As c/image: the first 50 bytes of the body that did not decode (known secrets are still scrubbed).
+      const sample = goQuoteBytes(blob.subarray(0, 50));
+      throw new ImageSourceError(this.scrub(`decoding bearer token (last URL ${goQuote(redacted(new URL(response.url)))}, body start ${sample}): ${(e as Error).message}`));
     }
     const token = parsed.token !== '' ? parsed.token : parsed.accessToken;
     let expiresIn = parsed.expiresIn;

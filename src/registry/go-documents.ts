@@ -9,7 +9,10 @@ import { goBase64Decode, GoBase64Error } from '../go/encoding/base64.js';
 import { GoJSONError, lenientField } from '../go/encoding/json/decode.js';
 import { readJson, type GoJsonValue } from '../go/encoding/json/scanner.js';
 
-/** Go's UnmarshalTypeError text; an anonymous struct has the empty name (`Go struct field .token`). */
+/**
+ * Go's UnmarshalTypeError text: the innermost struct's type name, then the field path from the top
+ * (`extensionSignature.signatures.schemaVersion`); an anonymous struct has the empty name (`.token`).
+ */
 function typeError(v: GoJsonValue, struct: string, field: string, goType: string): GoJSONError {
   // Go names the literal only for a number that does not fit an integer type; a wrong kind is just the kind.
   const what = v.kind === 'number' && (goType === 'int' || goType === 'uint8') ? `number ${v.raw}` : v.kind;
@@ -167,16 +170,16 @@ export function decodeExtensionSignatureList(bytes: Uint8Array): ExtensionSignat
         for (const e of item.entries) {
           switch (lenientField(['schemaVersion', 'name', 'type', 'content'], e.key)) {
             case 'schemaVersion':
-              sig.version = decodeIntField(e.value, sig.version, 'extensionSignatureList', 'signatures.schemaVersion', st);
+              sig.version = decodeIntField(e.value, sig.version, 'extensionSignature', 'signatures.schemaVersion', st);
               break;
             case 'name':
-              sig.name = decodeStringField(e.value, sig.name, 'extensionSignatureList', 'signatures.name', st);
+              sig.name = decodeStringField(e.value, sig.name, 'extensionSignature', 'signatures.name', st);
               break;
             case 'type':
-              sig.type = decodeStringField(e.value, sig.type, 'extensionSignatureList', 'signatures.type', st);
+              sig.type = decodeStringField(e.value, sig.type, 'extensionSignature', 'signatures.type', st);
               break;
             case 'content':
-              sig.content = decodeBytesField(e.value, sig.content, 'extensionSignatureList', 'signatures.content', st);
+              sig.content = decodeBytesField(e.value, sig.content, 'extensionSignature', 'signatures.content', st);
               break;
           }
         }

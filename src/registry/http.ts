@@ -101,7 +101,9 @@ export class HttpAgent {
       // Both Transfer-Encoding and Content-Length: Go's transport lets chunked win (RFC 7230 §3.3.3); llhttp refuses
       // the answer. Only for exactly that refusal is the request repeated with Node's lenient parser, so every other
       // answer is still parsed strictly.
-      if ((e as NodeJS.ErrnoException).code === 'HPE_INVALID_CONTENT_LENGTH' && /Transfer-Encoding/i.test((e as Error).message)) return undefined;
+      if (String((e as NodeJS.ErrnoException).code).startsWith('HPE_') && /Transfer-Encoding can't be present with Content-Length|Content-Length can't be present with Transfer-Encoding/.test((e as Error).message)) {
+        return undefined;
+      }
       throw e;
     });
     return first ?? this.send(mod, agent, url, https, req, true);

@@ -18,7 +18,11 @@ import { startFaultRegistry, type FaultRegistry } from '../helpers/fault-registr
 import { REPO_ROOT } from '../helpers/oracle.js';
 
 const RUNS = 10;
-const SLACK_MS = 4000;
+/**
+ * Process start-up and shut-down on a loaded 2-core CI machine (measured up to ~6 s here with load average 20).
+ * Still far below the servers' 120 s stall, so a run within the bound ended because a default limit fired.
+ */
+const SLACK_MS = 20_000;
 
 let dir: string;
 let reg: FaultRegistry;
@@ -28,8 +32,8 @@ beforeAll(async () => {
   ensureBuilt();
   dir = mkdtempSync(join(tmpdir(), 'imgpolicy-deadline-'));
   mkdirSync(join(dir, 'home'));
-  reg = await startFaultRegistry({ stallMs: 60_000, lifetimeMs: 300_000 });
-  stallPing = await startFaultRegistry({ stallPing: true, stallMs: 60_000, lifetimeMs: 300_000 });
+  reg = await startFaultRegistry({ stallMs: 120_000, lifetimeMs: 300_000 });
+  stallPing = await startFaultRegistry({ stallPing: true, stallMs: 120_000, lifetimeMs: 300_000 });
 }, 60_000);
 
 afterAll(async () => {
@@ -98,7 +102,7 @@ describe('default limits under forced GC, without --timeout', () => {
       // A stalled signature read is a rejection (exit 1), as c/image words it; the others are errors (exit 2).
       expect([where, v.verdict === 'error' || v.verdict === 'rejected', r.code === 1 || r.code === 2]).toEqual([where, true, true]);
       // Every request of the stalled path waits at most `limitMs` (a stalled ping is tried over https, then http).
-      expect([where, r.ms <= (name === 'stalled ping' && limitMs < 2000 ? 2 : 1) * limitMs + SLACK_MS]).toEqual([where, true]);
+      expect([where, r.ms <= 2 * limitMs + SLACK_MS]).toEqual([where, true]);
       expect(v.message).toMatch(message);
       summary.set(name, [...(summary.get(name) ?? []), r.ms]);
     }

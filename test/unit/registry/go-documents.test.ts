@@ -34,7 +34,7 @@ describe('extension signature list (c/image getExtensionsSignatures)', () => {
   });
   test('a string schemaVersion is a type error', () => {
     expect(() => decodeExtensionSignatureList(b('{"signatures":[{"schemaVersion":"2"}]}'))).toThrow(
-      'json: cannot unmarshal string into Go struct field extensionSignatureList.signatures.schemaVersion of type int',
+      'json: cannot unmarshal string into Go struct field extensionSignature.signatures.schemaVersion of type int',
     );
   });
   test('base64 skips CR/LF as Go does; names fold', () => {
