@@ -370,6 +370,20 @@ const B: Behaviour[] = [
       }),
     }),
   ),
+  ...(['manifest-tag', 'sig'] as const).map(
+    (kind): Behaviour => ({
+      name: `gzip-always-${kind}`,
+      covers: 'wrong deny: gzip always sent',
+      tag: 'signed',
+      // Encoded whatever the client asked for: Go asks for gzip and decodes it; digesting the gzip bytes is wrong.
+      handle: only(kind, async (x) => {
+        const r = await x.upstream();
+        const headers: Reply['headers'] = { ...r.headers, 'content-encoding': 'gzip' };
+        delete headers['content-length'];
+        return { ...r, headers, body: gzipSync(r.body) };
+      }),
+    }),
+  ),
   // Row K: token answers
   { name: 'token-ok', covers: 'K (control)', tag: 'signed', proxy: 'token' },
   { name: 'K-token-number', covers: 'K', tag: 'signed', proxy: 'token', handle: only('token', () => json({ token: 5, access_token: 'x' })) },
