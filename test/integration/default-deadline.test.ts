@@ -15,7 +15,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ensureBuilt, runCLI, type CLIRun } from '../helpers/cli-runner.js';
 import { startFaultRegistry, type FaultRegistry } from '../helpers/fault-registry.js';
-import { REPO_ROOT } from '../helpers/oracle.js';
+import { mapLimit, REPO_ROOT } from '../helpers/oracle.js';
 
 const RUNS = 10;
 /**
@@ -63,15 +63,6 @@ async function runStall(image: string, server: FaultRegistry, overrides: Record<
   }, 200_000);
 }
 
-async function pool<T, R>(items: readonly T[], limit: number, f: (x: T) => Promise<R>): Promise<R[]> {
-  const out: R[] = new Array(items.length);
-  let next = 0;
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, async () => {
-    for (let i = next++; i < items.length; i = next++) out[i] = await f(items[i]!);
-  }));
-  return out;
-}
-
 const STALLS: [string, () => { image: string; server: FaultRegistry }][] = [
   ['stalled manifest', () => ({ image: `${reg.host}/stall-headers/img:v1`, server: reg })],
   ['stalled ping', () => ({ image: `${stallPing.host}/ok/img:v1`, server: stallPing })],
@@ -103,7 +94,7 @@ const CASES: [string, Record<string, string>, number, RegExp][] = [
 describe('default limits under forced GC, without --timeout', () => {
   test.each(CASES)('%s: every stall ends in an error, %#', async (_name, overrides, boundMs, message) => {
     const jobs = STALLS.flatMap(([name, pick]) => Array.from({ length: RUNS }, () => ({ name, ...pick() })));
-    const runs = await pool(jobs, FULL ? 10 : 4, async (j) => ({ name: j.name, r: await runStall(j.image, j.server, overrides) }));
+    const runs = await mapLimit(jobs, FULL ? 10 : 4, async (j) => ({ name: j.name, r: await runStall(j.image, j.server, overrides) }));
     const summary = new Map<string, number[]>();
     for (const { name, r } of runs) {
       const v = verdictOf(r);
