@@ -43,6 +43,11 @@ export interface BatchOptions extends ImageAccessOptions {
   /** Called with each finished image's trace (for --debug) — the CLI prints, evaluation never does. */
   readonly onTrace?: (report: ImageReport) => void;
   readonly onProgress?: (done: number, total: number, current: string) => void;
+  /**
+   * Image sources shared by every task of the run that names the same reference (what-if evaluates each image
+   * under two policies: each manifest and signature is read once). Absent: each task opens its own source.
+   */
+  readonly sources?: Map<string, Promise<ImageSource>>;
 }
 
 interface Task {
@@ -69,7 +74,14 @@ export function criOReference(image: string): { evaluate: string; stripped: bool
   return { evaluate: `docker://${image}`, stripped: false };
 }
 
-export async function planTasks(requests: readonly ImageRequest[], resolver: PolicyResolver): Promise<Task[]> {
+/** One task per (reference, policy file): the key that says which task evaluated a request. */
+function taskKey(r: ImageRequest, choice: Task['choice']): string {
+  const policyKey = 'error' in choice ? `error:${r.namespace ?? ''}` : (choice.path ?? '');
+  return `${r.evaluate}\0${policyKey}`;
+}
+
+/** `keys`, when given, receives each request's task key, in request order (what-if pairs two plans by it). */
+export async function planTasks(requests: readonly ImageRequest[], resolver: PolicyResolver, keys?: string[]): Promise<Task[]> {
   const choices = new Map<string, Promise<Task['choice']>>();
   const choose = (ns: string | undefined) => {
     const k = ns ?? '\0';
@@ -83,8 +95,8 @@ export async function planTasks(requests: readonly ImageRequest[], resolver: Pol
   const tasks = new Map<string, Task>();
   for (const r of requests) {
     const choice = await choose(r.namespace);
-    const policyKey = 'error' in choice ? `error:${r.namespace ?? ''}` : (choice.path ?? '');
-    const key = `${r.evaluate}\0${policyKey}`;
+    const key = taskKey(r, choice);
+    keys?.push(key);
     let t = tasks.get(key);
     if (!t) {
       t = { key, input: r.input, evaluate: r.evaluate, choice, occurrences: [] };
@@ -162,7 +174,10 @@ async function verifyTask(t: Task, opts: BatchOptions, pe: ProcessEnv, resolver:
   const deadline = new AbortController();
   try {
     ref = parseImageReference(t.evaluate, { cwd: pe.cwd });
-    source = await openImageSource(ref, opts, pe, ctx.trace, session, { ...(limits.requestMs !== undefined ? { requestMs: limits.requestMs } : {}), cancel: deadline.signal });
+    // A source shared by several tasks (one image under several policies) lives under the first task's deadline.
+    source = await sharedSource(t.evaluate, opts.sources, () =>
+      openImageSource(ref, opts, pe, ctx.trace, session, { ...(limits.requestMs !== undefined ? { requestMs: limits.requestMs } : {}), cancel: deadline.signal }),
+    );
     // As a pull does, the manifest is read before the policy runs: an unreadable image is an error, never "allowed",
     // and every verdict names the digest it is about.
     const result = await withDeadline(evaluateImageAsPullWould(policy, source, ctx), limits.imageMs, deadline, t.input);
@@ -184,6 +199,16 @@ async function verifyTask(t: Task, opts: BatchOptions, pe: ProcessEnv, resolver:
     const error = asImgpolicyError(e);
     return { ...withPolicy, error, exitCode: exitCodeForError(error), seconds: seconds(), traceEvents: ctx.trace.events };
   }
+}
+
+function sharedSource(key: string, sources: Map<string, Promise<ImageSource>> | undefined, open: () => Promise<ImageSource>): Promise<ImageSource> {
+  if (!sources) return open();
+  let p = sources.get(key);
+  if (!p) {
+    p = open();
+    sources.set(key, p);
+  }
+  return p;
 }
 
 /** The image's verdict, or an error once `ms` have passed; either way the deadline's signal ends its requests. */
