@@ -3,8 +3,9 @@ import type { ChalkInstance } from 'chalk';
 import { processEnv, type ProcessEnv } from './context.js';
 import { EXIT } from './exit-codes.js';
 import type { CLIIO } from './io.js';
+import { VERSION } from '../version.js';
 
-export const VERSION = '0.1.0';
+export { VERSION };
 
 type Register = (program: Command, io: CLIIO, env: () => ProcessEnv) => void;
 

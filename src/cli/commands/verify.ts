@@ -19,6 +19,7 @@ import { renderText } from '../output/text.js';
 import { describePolicyError } from '../policy-load.js';
 import { parseDockerReference } from '../../reference/index.js';
 import { asImgpolicyError } from '../../errors.js';
+import { VERSION } from '../../version.js';
 
 export const OUTPUT_FORMATS = ['text', 'json', 'junit', 'sarif'] as const;
 export type OutputFormat = (typeof OUTPUT_FORMATS)[number];
@@ -219,7 +220,7 @@ export async function runVerify(images: string[], opts: VerifyOptions, pe: Proce
       io.stdout(renderJUnit(reports));
       break;
     case 'sarif':
-      io.stdout(renderSARIF(reports, '0.1.0'));
+      io.stdout(renderSARIF(reports, VERSION));
       break;
     default:
       io.stdout(renderText(reports, io.chalk, notes));
