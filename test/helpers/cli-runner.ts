@@ -41,6 +41,20 @@ export function ensureBuilt(): void {
   if (r.status !== 0) throw new Error(`build failed: ${r.stdout}${r.stderr}`);
 }
 
+/** Bundles build/imgpolicy.cjs (what the package ships) when it is missing or older than src/. */
+export function ensureBundled(): void {
+  if (installedBin()) return;
+  let built = 0;
+  try {
+    built = statSync(join(ROOT, 'build/imgpolicy.cjs')).mtimeMs;
+  } catch {
+    built = 0;
+  }
+  if (built >= newestMtime(join(ROOT, 'src'))) return;
+  const r = spawnSync(process.execPath, [join(ROOT, 'scripts/bundle.mjs')], { cwd: ROOT, encoding: 'utf8' });
+  if (r.status !== 0) throw new Error(`bundle failed: ${r.stdout}${r.stderr}`);
+}
+
 /** Runs the CLI with a hard kill far beyond the timeout under test, so a real hang fails the test instead of jest. */
 export function runCLI(args: string[], env: Record<string, string>, hardKillMs = 60_000): Promise<CLIRun> {
   return new Promise((resolve) => {
