@@ -10,7 +10,9 @@ import { join } from 'node:path';
 import { policyFileReader } from '../../../src/cli/context.js';
 
 let dir: string;
-beforeAll(() => (dir = mkdtempSync(join(tmpdir(), 'imgpolicy-key-reader-'))));
+beforeAll(() => {
+  dir = mkdtempSync(join(tmpdir(), 'imgpolicy-key-reader-'));
+});
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 const text = (b: Uint8Array) => Buffer.from(b).toString('utf8');
