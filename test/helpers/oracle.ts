@@ -12,6 +12,7 @@ import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { imgpolicyCommand, installedBin } from './imgpolicy-bin.js';
+import { parseVerifyJSON } from './output-schema.js';
 
 /** /work/main (this file is test/helpers/oracle.ts). */
 export const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
@@ -289,6 +290,8 @@ export async function imgpolicyBatch(batch: readonly Triple[], tlsArgs: { certDi
   } catch (e) {
     return batch.map(() => ({ verdict: 'error' as const, message: `imgpolicy did not start: ${(e as Error).message}` }));
   }
+  // JSON that does not match the published schema fails the suite loudly, whatever the verdicts.
+  if (parsed) parseVerifyJSON(r.stdout);
   if (!parsed?.results || parsed.results.length !== images.length) {
     // No JSON: a policy that does not load (exit 3, one stderr line + our "at …" position line), or a crash.
     const lines = r.stderr.split('\n').filter((l) => l.trim().length > 0);

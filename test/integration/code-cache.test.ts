@@ -14,6 +14,7 @@ import { join } from 'node:path';
 import { REPO_ROOT } from '../helpers/oracle.js';
 import { ensureBuilt, ensureBundled } from '../helpers/cli-runner.js';
 import { imgpolicyCommand, installedBin } from '../helpers/imgpolicy-bin.js';
+import { parseVerifyJSON } from '../helpers/output-schema.js';
 
 const DEMO = ['verify', '--policy', 'fixtures/demo/policy.json', '--output', 'json', 'dir:fixtures/demo/signed-image', 'dir:fixtures/demo/signed-by-other-key'];
 
@@ -40,7 +41,7 @@ beforeAll(() => {
   const r = spawnSync(cmd.file, cmd.args, { cwd: REPO_ROOT, env: { PATH: process.env['PATH'] ?? '', NO_COLOR: '1' }, encoding: 'utf8' });
   dist = { code: r.status, stdout: r.stdout, stderr: r.stderr };
   expect(dist.code).toBe(1);
-  expect(JSON.parse(dist.stdout).results.map((x: { verdict: string }) => x.verdict)).toEqual(['allowed', 'rejected']);
+  expect(parseVerifyJSON(dist.stdout).results.map((x: { verdict: string }) => x.verdict)).toEqual(['allowed', 'rejected']);
 }, 120_000);
 afterAll(() => rmSync(work, { recursive: true, force: true }));
 

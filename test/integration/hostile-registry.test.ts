@@ -14,6 +14,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ensureBuilt, runCLI, type CLIRun } from '../helpers/cli-runner.js';
 import { FAULTS, startFaultRegistry, type FaultName, type FaultRegistry } from '../helpers/fault-registry.js';
+import { parseVerifyJSON } from '../helpers/output-schema.js';
 
 const TIMEOUT_S = 4;
 /** Node start-up, module loading and shutdown on a loaded CI machine. */
@@ -74,7 +75,7 @@ function classify(fault: string, description: string, r: CLIRun): Row {
   let message = '';
   let crash: string | undefined;
   try {
-    const doc = JSON.parse(r.stdout) as { results: { verdict: string; error?: { message: string } }[] };
+    const doc = parseVerifyJSON(r.stdout) as { results: { verdict: string; error?: { message: string } }[] };
     verdict = doc.results[0]!.verdict;
     message = doc.results[0]!.error?.message ?? '';
   } catch {

@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { runCLI } from '../unit/cli/helpers/cli.js';
+import { parseVerifyJSON } from '../helpers/output-schema.js';
 
 let server: Server;
 let host: string;
@@ -39,6 +40,6 @@ describe('a plain-HTTP registry reached over HTTPS', () => {
     const j = await runCLI(['verify', '--policy', join(work, 'policy.json'), '--output', 'junit', `${host}/app:v1`], { cwd: work });
     expect(j.stdout).toContain('hint: the registry speaks plain HTTP: pass --tls-verify=false');
     const r = await runCLI(['verify', '--policy', join(work, 'policy.json'), '--output', 'json', `${host}/app:v1`], { cwd: work });
-    expect(JSON.parse(r.stdout).results[0].error.message).toMatch(/http: server gave HTTP response to HTTPS client$/);
+    expect(parseVerifyJSON(r.stdout).results[0].error.message).toMatch(/http: server gave HTTP response to HTTPS client$/);
   });
 });
