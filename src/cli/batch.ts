@@ -42,6 +42,11 @@ export interface BatchOptions extends ImageAccessOptions {
   /** Called with each finished image's trace (for --debug) — the CLI prints, evaluation never does. */
   readonly onTrace?: (report: ImageReport) => void;
   readonly onProgress?: (done: number, total: number, current: string) => void;
+  /**
+   * Image sources shared by every task of the run that names the same reference (what-if evaluates each image
+   * under two policies: each manifest and signature is read once). Absent: each task opens its own source.
+   */
+  readonly sources?: Map<string, Promise<ImageSource>>;
 }
 
 interface Task {
@@ -68,7 +73,14 @@ export function criOReference(image: string): { evaluate: string; stripped: bool
   return { evaluate: `docker://${image}`, stripped: false };
 }
 
-export async function planTasks(requests: readonly ImageRequest[], resolver: PolicyResolver): Promise<Task[]> {
+/** One task per (reference, policy file): the key that says which task evaluated a request. */
+function taskKey(r: ImageRequest, choice: Task['choice']): string {
+  const policyKey = 'error' in choice ? `error:${r.namespace ?? ''}` : (choice.path ?? '');
+  return `${r.evaluate}\0${policyKey}`;
+}
+
+/** `keys`, when given, receives each request's task key, in request order (what-if pairs two plans by it). */
+export async function planTasks(requests: readonly ImageRequest[], resolver: PolicyResolver, keys?: string[]): Promise<Task[]> {
   const choices = new Map<string, Promise<Task['choice']>>();
   const choose = (ns: string | undefined) => {
     const k = ns ?? '\0';
@@ -82,8 +94,8 @@ export async function planTasks(requests: readonly ImageRequest[], resolver: Pol
   const tasks = new Map<string, Task>();
   for (const r of requests) {
     const choice = await choose(r.namespace);
-    const policyKey = 'error' in choice ? `error:${r.namespace ?? ''}` : (choice.path ?? '');
-    const key = `${r.evaluate}\0${policyKey}`;
+    const key = taskKey(r, choice);
+    keys?.push(key);
     let t = tasks.get(key);
     if (!t) {
       t = { key, input: r.input, evaluate: r.evaluate, choice, occurrences: [] };
@@ -167,7 +179,7 @@ async function verifyTask(
   let source: ImageSource;
   try {
     ref = parseImageReference(t.evaluate, { cwd: pe.cwd });
-    source = await openImageSource(ref, opts, pe, ctx.trace, session);
+    source = await sharedSource(t.evaluate, opts.sources, () => openImageSource(ref, opts, pe, ctx.trace, session));
     // As a pull does, the manifest is read before the policy runs: an unreadable image is an error, never "allowed",
     // and every verdict names the digest it is about.
     const result = await withTimeout(evaluateImageAsPullWould(policy, source, ctx), opts.timeout, t.input);
@@ -189,6 +201,16 @@ async function verifyTask(
     const error = asImgpolicyError(e);
     return { ...withPolicy, error, exitCode: exitCodeForError(error), seconds: seconds(), traceEvents: ctx.trace.events };
   }
+}
+
+function sharedSource(key: string, sources: Map<string, Promise<ImageSource>> | undefined, open: () => Promise<ImageSource>): Promise<ImageSource> {
+  if (!sources) return open();
+  let p = sources.get(key);
+  if (!p) {
+    p = open();
+    sources.set(key, p);
+  }
+  return p;
 }
 
 function withTimeout<T>(p: Promise<T>, seconds: number | undefined, input: string): Promise<T> {

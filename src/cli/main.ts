@@ -19,6 +19,7 @@ const COMMANDS: Record<string, () => Promise<Register>> = {
   lint: async () => (await import('./commands/lint.js')).lintCommand,
   explain: async () => (await import('./commands/explain.js')).explainCommand,
   trust: async () => (await import('./commands/trust.js')).trustCommand,
+  render: async () => (await import('./commands/render.js')).renderCommand,
 };
 
 /** `env` is injectable so tests run whole command lines in-process with their own environment. */
@@ -39,6 +40,7 @@ Examples:
   imgpolicy lint --target cri-o-1.28 /etc/containers/policy.json         will every node parse it?
   imgpolicy trust show --policy ./policy.json                            the policy as a table
   imgpolicy explain --policy ./policy.json host:5000/ns/repo:tag         which scope applies (no network)
+  imgpolicy render --out node/ cluster-image-policies/                   the node files a cluster's policies produce
 
 Exit codes: 0 allowed/OK · 1 rejected · 2 could not evaluate · 3 bad invocation or policy.`,
     );
@@ -65,6 +67,7 @@ const SUMMARIES: Record<string, { term: string; description: string }> = {
   lint: { term: 'lint [options] [policy]', description: 'check a policy.json exactly as containers/image 5.34 parses it, and optionally as older runtimes do' },
   explain: { term: 'explain [options] <image>', description: 'show which policy scope applies to IMAGE and which requirements it must meet (no network)' },
   trust: { term: 'trust', description: 'show the trust policy (like podman image trust)' },
+  render: { term: 'render [options] <input...>', description: 'the node files (policy.json, namespace policies, registries.d) that cluster image-policy resources produce' },
 };
 
 function listCommands(program: Command): void {

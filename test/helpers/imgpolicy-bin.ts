@@ -17,6 +17,11 @@ export function installedBin(env: NodeJS.ProcessEnv = process.env): string | und
   return env['IMGPOLICY_BIN'] || undefined;
 }
 
+/** The script to run with `node SCRIPT ARGS`: the installed bin (a symlink to a Node script), or dist/'s runner. */
+export function imgpolicyScript(env: NodeJS.ProcessEnv = process.env): string {
+  return installedBin(env) ?? resolve(REPO_ROOT, 'bin/imgpolicy-dist.mjs');
+}
+
 /** `imgpolicy ARGS` as a file to execute and its arguments. */
 export function imgpolicyCommand(args: readonly string[], env: NodeJS.ProcessEnv = process.env): Command {
   const bin = installedBin(env);

@@ -11,7 +11,7 @@ import { createHash } from 'node:crypto';
 import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { imgpolicyCommand, installedBin } from './imgpolicy-bin.js';
+import { imgpolicyCommand, imgpolicyScript, installedBin } from './imgpolicy-bin.js';
 import { parseVerifyJSON } from './output-schema.js';
 
 /** /work/main (this file is test/helpers/oracle.ts). */
@@ -21,6 +21,8 @@ export const VERDICT_SH = resolve(REPO_ROOT, '../shared/oracle/verdict.sh');
 export const ORACLE_DIR = process.env.ORACLE_DIR || '/tmp/imgpolicy-oracle';
 export const REGISTRY = '127.0.0.1:5000';
 export const TLS_REGISTRY = '127.0.0.1:5443';
+/** For `node IMGPOLICY_BIN ARGS`: the installed copy named by $IMGPOLICY_BIN, else the checkout's dist/ (imgpolicy-bin.ts). */
+export const IMGPOLICY_BIN = imgpolicyScript();
 
 // ---------------------------------------------------------------------------------------------- prerequisites
 
