@@ -81,6 +81,6 @@ export function addClusterPolicyOptions(cmd: Command): Command {
     .option('--base-policy <file>', 'with --cluster-policies: the policy.json the MCO starts from (default: its template)')
     .option('--fulcio-ca <file>', 'with policy-controller --cluster-policies: Fulcio CA (PEM)')
     .option('--rekor-public-key <file>', 'with policy-controller --cluster-policies: Rekor public key (PEM)')
-    .addOption(new Option('--no-match-policy <policy>', 'with policy-controller --cluster-policies: images no policy matches').choices(['deny', 'allow']))
+    .addOption(new Option('--on-no-match <policy>', 'with policy-controller --cluster-policies: images no policy matches').choices(['deny', 'allow']))
     .option('--key-secret <name=file>', 'with policy-controller --cluster-policies: a Secret from a PEM file (repeatable)', collect);
 }

@@ -44,7 +44,7 @@ export interface VerifyOptions extends ImageAccessOptions {
   basePolicy?: string;
   fulcioCa?: string;
   rekorPublicKey?: string;
-  noMatchPolicy?: 'deny' | 'allow';
+  onNoMatch?: 'deny' | 'allow';
   keySecret?: string[];
 }
 
