@@ -18,6 +18,7 @@ import { exitCodeForError, EXIT } from './exit-codes.js';
 import type { ImageOccurrence } from './k8s/manifests.js';
 import type { PolicyChoice, PolicyResolver } from './namespace-policy.js';
 import { openImageSource, type ImageSession } from './open-image.js';
+import { effectiveTimeouts } from './timeouts.js';
 import type { ImageAccessOptions } from './options.js';
 import type { ImageReport } from './output/result.js';
 import { describePolicyError } from './policy-load.js';
@@ -177,12 +178,18 @@ async function verifyTask(
   }
   let ref: ImageReference;
   let source: ImageSource;
+  const limits = effectiveTimeouts(opts.timeout, pe.env);
+  // Aborted when the image's deadline passes: every request, retry sleep and token fetch of this image stops.
+  const deadline = new AbortController();
   try {
     ref = parseImageReference(t.evaluate, { cwd: pe.cwd });
-    source = await sharedSource(t.evaluate, opts.sources, () => openImageSource(ref, opts, pe, ctx.trace, session));
+    // A source shared by several tasks (one image under several policies) lives under the first task's deadline.
+    source = await sharedSource(t.evaluate, opts.sources, () =>
+      openImageSource(ref, opts, pe, ctx.trace, session, { ...(limits.requestMs !== undefined ? { requestMs: limits.requestMs } : {}), cancel: deadline.signal }),
+    );
     // As a pull does, the manifest is read before the policy runs: an unreadable image is an error, never "allowed",
     // and every verdict names the digest it is about.
-    const result = await withTimeout(evaluateImageAsPullWould(policy, source, ctx), opts.timeout, t.input);
+    const result = await withDeadline(evaluateImageAsPullWould(policy, source, ctx), limits.imageMs, deadline, t.input);
     const digest = result.manifestDigest;
     const digestVerified = result.requirements.some((q) => q.signatures?.some((s) => s.accepted && s.payload?.manifestDigest === digest));
     const explanation = result.allowed
@@ -213,11 +220,16 @@ function sharedSource(key: string, sources: Map<string, Promise<ImageSource>> | 
   return p;
 }
 
-function withTimeout<T>(p: Promise<T>, seconds: number | undefined, input: string): Promise<T> {
-  if (seconds === undefined || !Number.isFinite(seconds) || seconds <= 0) return p;
-  let timer: NodeJS.Timeout;
+/** The image's verdict, or an error once `ms` have passed; either way the deadline's signal ends its requests. */
+function withDeadline<T>(p: Promise<T>, ms: number | undefined, deadline: AbortController, input: string): Promise<T> {
+  if (ms === undefined) return p;
+  let timer: NodeJS.Timeout | undefined;
   const t = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new ImageSourceError(`evaluating ${input}: timed out after ${seconds} s`)), seconds * 1000);
+    timer = setTimeout(() => {
+      const err = new ImageSourceError(`evaluating ${input}: timed out after ${ms / 1000} s`);
+      deadline.abort(err);
+      reject(err);
+    }, ms);
   });
   return Promise.race([p, t]).finally(() => clearTimeout(timer));
 }
