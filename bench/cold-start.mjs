@@ -8,8 +8,7 @@
 //   Usage: npm run build && node bench/cold-start.mjs
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { ARTIFACT, BIN, ENVS, ROOT, fmt, machine, requireArtifact, stats, table } from './lib.mjs';
-import { spawnSync } from 'node:child_process';
+import { ARTIFACT, BIN, ENVS, ROOT, fmt, machine, requireArtifact, sampleNode, stats, table } from './lib.mjs';
 
 requireArtifact();
 const runs = Number(process.env.RUNS ?? 15);
@@ -26,15 +25,6 @@ const cases = [
 ];
 
 /** One run: wall ms from here, CPU ms (user+sys) from bash's `times` for its child, which is the command. */
-function sample(args, env) {
-  const t0 = process.hrtime.bigint();
-  const r = spawnSync('bash', ['-c', '"$@" >/dev/null 2>&1; s=$?; times; exit $s', 'x', process.execPath, ...args], { env, encoding: 'utf8' });
-  const ms = Number(process.hrtime.bigint() - t0) / 1e6;
-  if (r.status !== 0) throw new Error(`${args.join(' ')} exited ${r.status}`);
-  const child = r.stdout.trim().split('\n').at(-1) ?? '';
-  const secs = [...child.matchAll(/(\d+)m([\d.]+)s/g)].map((m) => Number(m[1]) * 60 + Number(m[2]));
-  return { ms, cpu: (secs[0] + secs[1]) * 1000 };
-}
 
 console.log(`# cold start: ${runs} runs each, interleaved; artifact ${ARTIFACT}; ${machine()}`);
 for (const [label, baseEnv] of ENVS) {
@@ -42,7 +32,7 @@ for (const [label, baseEnv] of ENVS) {
   const cpu = cases.map(() => []);
   for (let i = 0; i <= runs; i++) {
     cases.forEach(([, args, extra], j) => {
-      const s = sample(args, { ...baseEnv, ...(extra ?? {}) });
+      const s = sampleNode(args, { ...baseEnv, ...(extra ?? {}) });
       if (i === 0) return;
       wall[j].push(s.ms);
       cpu[j].push(s.cpu);

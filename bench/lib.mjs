@@ -64,6 +64,16 @@ export function run(cmd, args, env = ENV_UNSET, opts = {}) {
   return { ms, status: r.status, stdout: r.stdout ?? '', stderr: r.stderr ?? '' };
 }
 
+/** `node ARGS` once: wall ms from here, and CPU ms (user+sys) of that process from bash's `times`. */
+export function sampleNode(args, env, cwd = ROOT) {
+  const t0 = process.hrtime.bigint();
+  const r = spawnSync('bash', ['-c', '"$@" >/dev/null 2>&1; s=$?; times; exit $s', 'x', process.execPath, ...args], { env, cwd, encoding: 'utf8' });
+  const ms = Number(process.hrtime.bigint() - t0) / 1e6;
+  if (r.status !== 0) throw new Error(`node ${args.join(' ')} exited ${r.status}`);
+  const secs = [...(r.stdout.trim().split('\n').at(-1) ?? '').matchAll(/(\d+)m([\d.]+)s/g)].map((m) => Number(m[1]) * 60 + Number(m[2]));
+  return { ms, cpu: (secs[0] + secs[1]) * 1000 };
+}
+
 export function stats(xs) {
   const s = [...xs].sort((a, b) => a - b);
   const q = (p) => s[Math.min(s.length - 1, Math.max(0, Math.round(p * (s.length - 1))))];

@@ -14,7 +14,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { build } from 'esbuild';
-import { BIN, ENVS, ROOT, fmt, machine, requireArtifact, stats, table } from './lib.mjs';
+import { BIN, ENVS, ROOT, fmt, machine, requireArtifact, sampleNode, stats, table } from './lib.mjs';
 
 requireArtifact();
 const runs = Number(process.env.RUNS ?? 15);
@@ -68,14 +68,6 @@ const cases = [
   ['verify dir: V8 startup snapshot', ['--snapshot-blob', blob, ...verify]],
 ];
 
-function sample(args, env) {
-  const t0 = process.hrtime.bigint();
-  const s = spawnSync('bash', ['-c', '"$@" >/dev/null 2>&1; s=$?; times; exit $s', 'x', process.execPath, ...args], { env, cwd: ROOT, encoding: 'utf8' });
-  const ms = Number(process.hrtime.bigint() - t0) / 1e6;
-  if (s.status !== 0) throw new Error(`${args.join(' ')} exited ${s.status}`);
-  const secs = [...(s.stdout.trim().split('\n').at(-1) ?? '').matchAll(/(\d+)m([\d.]+)s/g)].map((m) => Number(m[1]) * 60 + Number(m[2]));
-  return { ms, cpu: (secs[0] + secs[1]) * 1000 };
-}
 
 console.log(`# start-up modes: ${runs} runs each, interleaved; snapshot blob ${(spawnSync('stat', ['-c', '%s', blob], { encoding: 'utf8' }).stdout.trim() / 1e6).toFixed(1)} MB; ${machine()}`);
 for (const [label, baseEnv] of ENVS) {
@@ -83,7 +75,7 @@ for (const [label, baseEnv] of ENVS) {
   const cpu = cases.map(() => []);
   for (let i = 0; i <= runs; i++) {
     cases.forEach(([, args, extra], j) => {
-      const s = sample(args, { ...baseEnv, ...(extra ?? {}) });
+      const s = sampleNode(args, { ...baseEnv, ...(extra ?? {}) });
       if (i > 0) (wall[j].push(s.ms), cpu[j].push(s.cpu));
     });
   }
