@@ -8,7 +8,7 @@
 //   Usage: npm run build && node bench/cold-start.mjs
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { ARTIFACT, BIN, ENVS, ROOT, fmt, machine, requireArtifact, sampleNode, stats, table } from './lib.mjs';
+import { ARTIFACT, BIN, ENVS, ROOT, fmt, machine, requireArtifact, interleaved, stats, table } from './lib.mjs';
 
 requireArtifact();
 const runs = Number(process.env.RUNS ?? 15);
@@ -24,20 +24,9 @@ const cases = [
   ...(existsSync(join(ROOT, 'dist/cli/main.js')) ? [['lint, unbundled dist/', [DIST, 'lint', policy]]] : []),
 ];
 
-/** One run: wall ms from here, CPU ms (user+sys) from bash's `times` for its child, which is the command. */
-
 console.log(`# cold start: ${runs} runs each, interleaved; artifact ${ARTIFACT}; ${machine()}`);
 for (const [label, baseEnv] of ENVS) {
-  const wall = cases.map(() => []);
-  const cpu = cases.map(() => []);
-  for (let i = 0; i <= runs; i++) {
-    cases.forEach(([, args, extra], j) => {
-      const s = sampleNode(args, { ...baseEnv, ...(extra ?? {}) });
-      if (i === 0) return;
-      wall[j].push(s.ms);
-      cpu[j].push(s.cpu);
-    });
-  }
+  const { wall, cpu } = interleaved(cases, baseEnv, runs);
   const base = stats(wall[0]).median;
   const baseCpu = stats(cpu[0]).median;
   console.log(`\n## ${label}\n`);

@@ -74,6 +74,22 @@ export function sampleNode(args, env, cwd = ROOT) {
   return { ms, cpu: (secs[0] + secs[1]) * 1000 };
 }
 
+/**
+ * Every case once per round, RUNS rounds after one discarded warm-up round (which also writes the code cache);
+ * cases are `[name, nodeArgs, extraEnv?]`. Returns the wall and CPU samples per case.
+ */
+export function interleaved(cases, baseEnv, runs) {
+  const wall = cases.map(() => []);
+  const cpu = cases.map(() => []);
+  for (let i = 0; i <= runs; i++) {
+    cases.forEach(([, args, extra], j) => {
+      const s = sampleNode(args, { ...baseEnv, ...(extra ?? {}) });
+      if (i > 0) (wall[j].push(s.ms), cpu[j].push(s.cpu));
+    });
+  }
+  return { wall, cpu };
+}
+
 export function stats(xs) {
   const s = [...xs].sort((a, b) => a - b);
   const q = (p) => s[Math.min(s.length - 1, Math.max(0, Math.round(p * (s.length - 1))))];

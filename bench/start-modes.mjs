@@ -14,7 +14,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { build } from 'esbuild';
-import { BIN, ENVS, ROOT, fmt, machine, requireArtifact, sampleNode, stats, table } from './lib.mjs';
+import { BIN, ENVS, ROOT, fmt, machine, requireArtifact, interleaved, stats, table } from './lib.mjs';
 
 requireArtifact();
 const runs = Number(process.env.RUNS ?? 15);
@@ -71,14 +71,7 @@ const cases = [
 
 console.log(`# start-up modes: ${runs} runs each, interleaved; snapshot blob ${(spawnSync('stat', ['-c', '%s', blob], { encoding: 'utf8' }).stdout.trim() / 1e6).toFixed(1)} MB; ${machine()}`);
 for (const [label, baseEnv] of ENVS) {
-  const wall = cases.map(() => []);
-  const cpu = cases.map(() => []);
-  for (let i = 0; i <= runs; i++) {
-    cases.forEach(([, args, extra], j) => {
-      const s = sampleNode(args, { ...baseEnv, ...(extra ?? {}) });
-      if (i > 0) (wall[j].push(s.ms), cpu[j].push(s.cpu));
-    });
-  }
+  const { wall, cpu } = interleaved(cases, baseEnv, runs);
   const base = stats(wall[0]).median;
   const baseCpu = stats(cpu[0]).median;
   console.log(`\n## ${label}\n`);
