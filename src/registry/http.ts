@@ -215,6 +215,12 @@ async function* guardedBody(res: IncomingMessage, gzip: boolean, signal: AbortSi
 /**
  * compress/gzip's reader as net/http uses it: created on the first byte (an empty body is empty, not an error),
  * concatenated members read in turn, anything else after a member is `gzip: invalid header`.
+ *
+ * Node's gunzip starts a new member on a byte after a member end, but silently drops everything that follows when
+ * that byte is 0x00 (and ignores later writes). Go's multistream reader reads the next 10-byte header instead, so
+ * such a tail is `unexpected EOF` (fewer than 10 bytes) or `gzip: invalid header`: the manifest is unreadable
+ * for c/image and must not be evaluated here. The unconsumed input is tracked (zlib's bytesWritten counts what
+ * the engine consumed) and, once the last member ended, at most 10 more bytes are read to decide which.
  */
 async function* gunzip(raw: AsyncIterable<Buffer>): AsyncGenerator<Buffer> {
   const { createGunzip } = await import('node:zlib');
@@ -223,13 +229,28 @@ async function* gunzip(raw: AsyncIterable<Buffer>): AsyncGenerator<Buffer> {
   while (!first.done && first.value.length === 0) first = await it.next();
   if (first.done) return;
   const z = createGunzip();
+  let finished = false;
+  const stopped = new Promise<void>((r) => {
+    z.once('end', () => {
+      finished = true;
+      r();
+    });
+    z.once('close', r);
+  });
+  /** Input handed to zlib and not yet consumed, with the total written before it (to trim by bytesWritten). */
+  let window: { at: number; b: Buffer }[] = [];
+  let written = 0;
   const feed = (async () => {
     try {
-      z.write(first.value);
-      for (let n = await it.next(); !n.done; n = await it.next()) {
-        if (!z.write(n.value)) await new Promise((r) => z.once('drain', r));
+      for (let n: IteratorResult<Buffer> = first; !n.done; n = await it.next()) {
+        window = window.filter((w) => w.at + w.b.length > z.bytesWritten);
+        window.push({ at: written, b: n.value });
+        written += n.value.length;
+        if (finished || z.destroyed) break;
+        // Wait for room, or for zlib to stop taking input (a member end followed by ignored bytes never drains).
+        if (!z.write(n.value)) await Promise.race([new Promise((r) => z.once('drain', r)), stopped]);
       }
-      z.end();
+      if (!finished && !z.destroyed) z.end();
     } catch (e) {
       z.destroy(e as Error);
     }
@@ -241,6 +262,18 @@ async function* gunzip(raw: AsyncIterable<Buffer>): AsyncGenerator<Buffer> {
   } finally {
     await feed;
   }
+  // The last member ended: what zlib did not consume, plus what the stream still holds, up to one header's length.
+  let tail = 0;
+  for (const w of window) tail += w.b.length - Math.max(0, Math.min(w.b.length, z.bytesWritten - w.at));
+  while (tail < 10) {
+    const n = await it.next();
+    if (n.done) break;
+    tail += n.value.length;
+  }
+  if (tail === 0) return;
+  await it.return?.();
+  // Node would have started a member on 0x1f, so a dropped tail never begins with the gzip magic.
+  throw new GoGzipError(tail < 10 ? 'unexpected EOF' : 'gzip: invalid header');
 }
 
 function goGzipError(e: NodeJS.ErrnoException): Error {
