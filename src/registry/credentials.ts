@@ -2,6 +2,7 @@ import { spawn } from 'node:child_process';
 import { readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ImageSourceError } from '../errors.js';
+import { readJson } from '../go/encoding/json/scanner.js';
 import type { Trace } from '../trace.js';
 
 /**
@@ -145,10 +146,9 @@ async function parseAuthFile(path: AuthPath): Promise<ParsedAuthFile> {
   let doc: unknown;
   try {
     doc = JSON.parse(raw);
-  } catch (e) {
-    throw new ImageSourceError(
-      `reading JSON file ${JSON.stringify(path.path)}: unmarshaling JSON at ${JSON.stringify(path.path)}: ${(e as Error).message}`,
-    );
+  } catch {
+    // Never V8's message: it quotes the text around the error, which here is credentials. Go's names one character.
+    throw new ImageSourceError(`reading JSON file ${JSON.stringify(path.path)}: unmarshaling JSON at ${JSON.stringify(path.path)}: ${goSyntaxError(raw)}`);
   }
   const bad = (what: string): never => {
     throw new ImageSourceError(
@@ -304,4 +304,14 @@ function runHelper(
     child.stdin.on('error', () => undefined); // the helper may exit without reading stdin
     child.stdin.end(input);
   });
+}
+
+/** Go's encoding/json syntax error for a file JSON.parse refused (a fixed text if Go's reader would accept it). */
+function goSyntaxError(raw: string): string {
+  try {
+    readJson(raw, { positions: false });
+  } catch (e) {
+    return (e as Error).message;
+  }
+  return 'invalid JSON';
 }

@@ -68,6 +68,21 @@ describe('secrets: fault registry (no external binaries)', () => {
     // The registry did receive the credentials (so the test would see them if they were echoed back).
     expect(reg.log.some((l) => l.authorization === `Basic ${basic}`)).toBe(true);
   }, 30_000);
+  test('a malformed auth.json: the error is Go\'s syntax error, without a fragment of the credentials in it', async () => {
+    const reg = await startFaultRegistry({ auth: 'basic', lifetimeMs: 60_000 });
+    servers.push(reg);
+    const { policy, regD } = files();
+    const basic = Buffer.from(`alice:pw-${Math.random().toString(36).slice(2, 12)}-s3cret`).toString('base64');
+    const authfile = join(dir, 'auth-malformed.json');
+    // A hand-edited file with a stray token right after the secret: V8's JSON.parse message quotes ~10 characters
+    // around the error (`Unexpected token 'x', ..."<secret>",x]}"...`); Go's names only the character.
+    writeFileSync(authfile, `{"auths":{"${reg.host}":{"auth":["${basic}",x]}}}`);
+    const r = await runCLI(['verify', '--policy', policy, '--registries.d', regD, '--tls-verify=false', '--authfile', authfile, '--debug', '--output', 'json', '--timeout', '5', `${reg.host}/ok/img:v1`], env());
+    const fragments = Array.from({ length: basic.length - 5 }, (_, i) => basic.slice(i, i + 6));
+    expect(fragments.filter((f) => (r.stdout + r.stderr).includes(f))).toEqual([]);
+    expect(r.code).toBe(2);
+    expect(r.stdout).toContain("invalid character 'x' looking for beginning of value");
+  }, 30_000);
 });
 
 describeWithRegistry('secrets: real docker-registry', () => {
