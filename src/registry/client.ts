@@ -511,6 +511,11 @@ export class RegistryClient {
         if (currentMethod !== 'GET' && currentMethod !== 'HEAD') currentMethod = 'GET';
         currentBody = undefined;
       }
+      // Go re-sends a 307/308's body to any host. Our only body is the OAuth2 form carrying the refresh token: like
+      // Authorization, it never goes to another origin (stricter than Go: an error instead of a leaked credential).
+      if (currentBody !== undefined && next.origin !== origin) {
+        throw new ImageSourceError(`${goOp(method)} ${goQuote(redacted(next))}: refusing to re-send a request body with credentials to another origin`);
+      }
       current = next;
     }
   }

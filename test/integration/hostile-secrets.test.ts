@@ -11,7 +11,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startFaultRegistry, type FaultRegistry } from '../helpers/fault-registry.js';
-import { describeWithRegistry, pushImage, startRegistry, startTokenServer, tempDir, type TestRegistry, type TokenServer } from '../helpers/registry-harness.js';
+import { describeWithRegistry, pushImage, startFaultServer, startRegistry, startTokenServer, tempDir, type FaultServer, type TestRegistry, type TokenServer } from '../helpers/registry-harness.js';
 import { ensureBuilt, runCLI, type CLIRun } from '../helpers/cli-runner.js';
 
 let dir: string;
@@ -82,6 +82,43 @@ describe('secrets: fault registry (no external binaries)', () => {
     expect(fragments.filter((f) => (r.stdout + r.stderr).includes(f))).toEqual([]);
     expect(r.code).toBe(2);
     expect(r.stdout).toContain("invalid character 'x' looking for beginning of value");
+  }, 30_000);
+  test('an OAuth2 refresh token never follows a 307/308 of the token realm to another origin', async () => {
+    const refresh = 'rt-' + Math.random().toString(36).slice(2, 12) + '-s3cret';
+    const bodies: string[] = [];
+    const other = await startFaultServer((req, res) => {
+      let body = '';
+      req.on('data', (c: Buffer) => (body += c.toString()));
+      req.on('end', () => {
+        bodies.push(body);
+        res.writeHead(200, { 'content-type': 'application/json' }).end('{"access_token":"t-other"}');
+      });
+    });
+    let realm: FaultServer | undefined;
+    try {
+    for (const status of [307, 308]) {
+      realm = await startFaultServer((req, res) => {
+        req.resume();
+        res.writeHead(status, { location: `http://${other.host}/token` }).end();
+      });
+      const reg = await startFaultServer((req, res) => {
+        if (new URL(req.url ?? '/', 'http://x').pathname === '/v2/') {
+          return void res.writeHead(401, { 'www-authenticate': `Bearer realm="http://${realm!.host}/token",service="x"` }).end('{}');
+        }
+        res.writeHead(404, { 'content-type': 'application/json' }).end('{"errors":[{"code":"MANIFEST_UNKNOWN","message":"manifest unknown"}]}');
+      });
+      const { policy, regD } = files();
+      const authfile = join(dir, `auth-refresh-${status}.json`);
+      writeFileSync(authfile, JSON.stringify({ auths: { [reg.host]: { auth: Buffer.from('<token>:').toString('base64'), identitytoken: refresh } } }));
+      const r = await runCLI(['verify', '--policy', policy, '--registries.d', regD, '--tls-verify=false', '--authfile', authfile, '--timeout', '5', `${reg.host}/x/img:v1`], env());
+      await Promise.all([reg.stop(), realm.stop()]);
+      expect([status, bodies.filter((b) => b.includes(refresh)).length]).toEqual([status, 0]);
+      expect([status, r.code]).toEqual([status, 2]);
+      expect(r.stdout).toContain('to another origin');
+    }
+    } finally {
+      await other.stop();
+    }
   }, 30_000);
 });
 
