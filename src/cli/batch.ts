@@ -29,6 +29,8 @@ export interface ImageRequest {
   /** What is parsed for evaluation (e.g. `docker://` + the CRI-O form for manifest images). */
   readonly evaluate: string;
   readonly namespace?: string;
+  /** Where the namespace came from (metadata.namespace, --namespace, the kubeconfig context, "default"), for the trace. */
+  readonly namespaceSource?: string;
   readonly occurrence?: ImageOccurrence;
 }
 
@@ -49,6 +51,7 @@ interface Task {
   readonly input: string;
   readonly evaluate: string;
   readonly choice: PolicyChoice | { error: ImgpolicyError; namespace?: string };
+  readonly namespaceSource?: string;
   readonly occurrences: ImageOccurrence[];
 }
 
@@ -86,7 +89,7 @@ export async function planTasks(requests: readonly ImageRequest[], resolver: Pol
     const key = `${r.evaluate}\0${policyKey}`;
     let t = tasks.get(key);
     if (!t) {
-      t = { key, input: r.input, evaluate: r.evaluate, choice, occurrences: [] };
+      t = { key, input: r.input, evaluate: r.evaluate, choice, ...(r.namespaceSource !== undefined ? { namespaceSource: r.namespaceSource } : {}), occurrences: [] };
       tasks.set(key, t);
     }
     if (r.occurrence) t.occurrences.push(r.occurrence);
@@ -152,8 +155,10 @@ async function verifyTask(t: Task, opts: BatchOptions, pe: ProcessEnv, resolver:
       policyPath: policy.path ?? null,
       policySource: t.choice.source,
       ...(t.choice.namespace !== undefined ? { namespace: t.choice.namespace } : {}),
+      ...(t.namespaceSource !== undefined ? { namespaceSource: t.namespaceSource } : {}),
     });
   }
+  if (t.namespaceSource !== undefined) ctx.trace.info(`Namespace ${JSON.stringify(t.choice.namespace ?? '')} from ${t.namespaceSource}`, { namespaceSource: t.namespaceSource });
   let ref: ImageReference;
   let source: ImageSource;
   try {

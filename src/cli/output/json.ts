@@ -47,6 +47,7 @@ export function renderJSON(reports: readonly ImageReport[], notes: RunNotes = { 
         results,
         summary: { total: s.total, allowed: s.allowed, rejected: s.rejected, errors: s.errors, references: s.references },
         warnings: notes.warnings,
+        errors: (notes.problems ?? []).map((p) => ({ file: p.file, line: p.line, column: p.column, message: p.message })),
         ...(notes.pinnedFiles ? { pinnedFiles: notes.pinnedFiles } : {}),
       },
       null,

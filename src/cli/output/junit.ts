@@ -1,5 +1,6 @@
 import { plainDetail } from './detail.js';
-import { errorOf, kubeletReason, verdictOf, type ImageReport } from './result.js';
+import { describeProblem } from '../k8s/problem.js';
+import { errorOf, kubeletReason, verdictOf, type ImageReport, type RunNotes } from './result.js';
 
 /**
  * JUnit XML (the Jenkins/Ant dialect every CI reads: GitLab `artifacts:reports:junit`, Jenkins, Azure, CircleCI,
@@ -8,7 +9,7 @@ import { errorOf, kubeletReason, verdictOf, type ImageReport } from './result.js
  * A rejection is a <failure> (type = kubelet reason or c/image class); an image that could not be evaluated is an
  * <error>. The image was evaluated once: its duration is on its first test case only.
  */
-export function renderJUnit(reports: readonly ImageReport[], now: Date = new Date()): string {
+export function renderJUnit(reports: readonly ImageReport[], now: Date = new Date(), notes: RunNotes = { warnings: [] }): string {
   interface Case {
     name: string;
     classname: string;
@@ -38,11 +39,25 @@ export function renderJUnit(reports: readonly ImageReport[], now: Date = new Dat
     });
   }
   const count = (cases: Case[], v: string) => cases.filter((c) => verdictOf(c.report) === v).length;
+  // Manifests that were not read (refused, unparsable) and run warnings are test cases too: a CI that reads only
+  // this file must see them, and a report must never be empty.
+  const problems = notes.problems ?? [];
+  const extra = problems.length + notes.warnings.length;
   const all = [...suites.values()].flat();
   const time = (cases: Case[]) => cases.reduce((t, c) => t + c.seconds, 0).toFixed(3);
   let out = '<?xml version="1.0" encoding="UTF-8"?>\n';
-  out += `<testsuites name="imgpolicy verify" tests="${all.length}" failures="${count(all, 'rejected')}" errors="${count(all, 'error')}" time="${time(all)}">\n`;
+  out += `<testsuites name="imgpolicy verify" tests="${all.length + extra}" failures="${count(all, 'rejected')}" errors="${count(all, 'error') + problems.length}" time="${time(all)}">\n`;
   let id = 0;
+  if (extra > 0) {
+    out += `  <testsuite name="manifests" id="${id++}" tests="${extra}" failures="0" errors="${problems.length}" skipped="${notes.warnings.length}" time="0.000" timestamp="${now.toISOString().replace(/\.\d{3}Z$/, '')}" hostname="imgpolicy">\n`;
+    for (const p of problems) {
+      out += `    <testcase name="${attr(`${p.file}:${p.line}`)}" classname="imgpolicy.manifests" time="0.000">\n      <error message="${attr(p.message)}" type="ManifestNotRead">${text(describeProblem(p))}</error>\n    </testcase>\n`;
+    }
+    for (const w of notes.warnings) {
+      out += `    <testcase name="${attr(w.slice(0, 80))}" classname="imgpolicy.warnings" time="0.000">\n      <skipped message="${attr(w)}"/>\n    </testcase>\n`;
+    }
+    out += '  </testsuite>\n';
+  }
   for (const [name, cases] of suites) {
     out += `  <testsuite name="${attr(name)}" id="${id++}" tests="${cases.length}" failures="${count(cases, 'rejected')}" errors="${count(cases, 'error')}" skipped="0" time="${time(cases)}" timestamp="${now.toISOString().replace(/\.\d{3}Z$/, '')}" hostname="imgpolicy">\n`;
     for (const c of cases) {

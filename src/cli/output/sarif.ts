@@ -1,5 +1,5 @@
 import { plainDetail } from './detail.js';
-import { errorOf, kubeletReason, verdictOf, type ImageReport } from './result.js';
+import { errorOf, kubeletReason, verdictOf, type ImageReport, type RunNotes } from './result.js';
 
 /**
  * SARIF 2.1.0 (GitHub code scanning `upload-sarif`, GitLab, Azure DevOps): one result per place a rejected or
@@ -32,10 +32,36 @@ export const SARIF_RULES = [
     fullDescription: { text: 'The registry or image could not be read, so the policy could not be applied. Such an image is never treated as allowed.' },
     defaultConfiguration: { level: 'error' },
   },
+  {
+    id: 'IMGPOLICY4',
+    name: 'ManifestNotRead',
+    shortDescription: { text: 'A manifest, document or construct was not read (refused or unparsable); its images were not evaluated' },
+    fullDescription: { text: 'imgpolicy refuses what kubectl could read differently; nothing it did not read is ever treated as allowed.' },
+    defaultConfiguration: { level: 'error' },
+  },
+  {
+    id: 'IMGPOLICY5',
+    name: 'Warning',
+    shortDescription: { text: 'A run warning (e.g. documents of an --ignore-kind kind not looked into)' },
+    defaultConfiguration: { level: 'warning' },
+  },
 ] as const;
 
-export function renderSARIF(reports: readonly ImageReport[], version: string): string {
+export function renderSARIF(reports: readonly ImageReport[], version: string, notes: RunNotes = { warnings: [] }): string {
   const results: unknown[] = [];
+  for (const p of notes.problems ?? []) {
+    results.push({
+      ruleId: SARIF_RULES[3].id,
+      ruleIndex: 3,
+      level: 'error',
+      message: { text: p.message },
+      locations: [{ physicalLocation: { artifactLocation: { uri: p.file.split('\\').join('/') }, region: { startLine: p.line, startColumn: p.column } } }],
+      partialFingerprints: { manifestProblem: `${p.file}:${p.message}` },
+    });
+  }
+  for (const w of notes.warnings) {
+    results.push({ ruleId: SARIF_RULES[4].id, ruleIndex: 4, level: 'warning', message: { text: w }, locations: [{ logicalLocations: [{ name: 'imgpolicy', kind: 'resource' }] }] });
+  }
   for (const r of reports) {
     const v = verdictOf(r);
     if (v === 'allowed') continue;
@@ -91,7 +117,7 @@ export function renderSARIF(reports: readonly ImageReport[], version: string): s
           },
         },
         results,
-        invocations: [{ executionSuccessful: reports.every((r) => verdictOf(r) !== 'error') }],
+        invocations: [{ executionSuccessful: reports.every((r) => verdictOf(r) !== 'error') && (notes.problems ?? []).length === 0 }],
       },
     ],
   };

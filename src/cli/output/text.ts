@@ -1,4 +1,5 @@
 import type { ChalkInstance } from 'chalk';
+import { describeProblem } from '../k8s/problem.js';
 import { errorOf, kubeletReason, occurrenceLabel, scopeLabel, summarize, verdictOf, type ImageReport, type RunNotes } from './result.js';
 
 /**
@@ -22,7 +23,8 @@ export function renderText(reports: readonly ImageReport[], c: ChalkInstance, no
     const policyNote = r.policySource === 'namespace' ? ` (namespace ${r.namespace} policy)` : r.namespace !== undefined && r.policySource === 'global' ? ` (no policy for namespace ${r.namespace}: global policy)` : '';
     const x = r.explanation;
     if (x) {
-      let line = `    decided by ${x.policyPath ?? r.policyPath ?? 'the policy'}${policyNote}: ${scopeLabel(x.scope)}`;
+      // An error decided nothing: name the policy that would have decided.
+      let line = `    ${v === 'error' ? 'policy that would apply:' : 'decided by'} ${x.policyPath ?? r.policyPath ?? 'the policy'}${policyNote}: ${scopeLabel(x.scope)}`;
       if (x.requirement) line += `, requirement ${x.requirement.index} (${x.requirement.type}${x.requirement.line ? `, line ${x.requirement.line}` : ''})`;
       out += c.dim(line) + '\n';
       x.expected.forEach((l, i) => (out += `    ${i === 0 ? 'expected:' : '         '} ${l}\n`));
@@ -49,5 +51,6 @@ export function renderText(reports: readonly ImageReport[], c: ChalkInstance, no
   }
   for (const f of notes.pinnedFiles ?? []) out += c.dim(`pinned manifest written: ${f}\n`);
   for (const w of notes.warnings) out += c.yellow(`warning: ${w}\n`);
+  for (const p of notes.problems ?? []) out += c.red(`error: ${describeProblem(p)}\n`);
   return out;
 }
