@@ -167,7 +167,7 @@ export async function runVerify(images: string[], opts: VerifyOptions, pe: Proce
         const { evaluate } = criOReference(o.image);
         const { namespace, source } = await namespaceOf(o);
         // Each place carries the namespace it is deployed to (the same image can go to several).
-        requests.push({ input: o.image, evaluate, namespace, namespaceSource: source, occurrence: { ...o, namespace } });
+        requests.push({ input: o.image, evaluate, namespace, namespaceSource: source, occurrence: { ...o, namespace }, architectures: o.architectures ?? 'all' });
       }
     }
   } catch (e) {
@@ -319,9 +319,12 @@ async function pinReports(
       continue;
     }
     if (ref.digest !== undefined) continue; // already pinned: what was verified is what the node pulls
-    const evaluate = `docker://${ref.name()}@${r.manifestDigest}`;
+    // A list is pinned as the list: each node still pulls its own platform's instance, and each was evaluated.
+    const evaluate = `docker://${ref.name()}@${r.listDigest ?? r.manifestDigest}`;
     want.set(r, evaluate);
-    requests.push({ input: evaluate, evaluate, ...(r.namespace !== undefined ? { namespace: r.namespace } : {}) });
+    const occ = r.occurrences ?? [];
+    const architectures = occ.some((o) => o.architectures === undefined) ? ('all' as const) : [...new Set(occ.flatMap((o) => o.architectures ?? []))];
+    requests.push({ input: evaluate, evaluate, ...(r.namespace !== undefined ? { namespace: r.namespace } : {}), architectures });
   }
   if (requests.length === 0) return reports;
   const { onTrace: _t, onProgress: _p, ...quiet } = batch;
@@ -336,7 +339,7 @@ async function pinReports(
     const allowed = p?.result?.allowed === true;
     // A block scalar is not rewritten (its bytes are not one token): say so rather than claim it was pinned.
     const blocks = (r.occurrences ?? []).filter((o) => o.style === 'block');
-    if (allowed) for (const o of r.occurrences ?? []) if (o.style !== 'block') edits.push({ occurrence: o, pinned: pinnedReference(o.image, r.manifestDigest!) });
+    if (allowed) for (const o of r.occurrences ?? []) if (o.style !== 'block') edits.push({ occurrence: o, pinned: pinnedReference(o.image, r.listDigest ?? r.manifestDigest!) });
     const pin: PinOutcome = {
       reference: evaluate.replace(/^docker:\/\//, ''),
       allowed,

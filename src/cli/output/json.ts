@@ -19,6 +19,8 @@ export function renderJSON(reports: readonly ImageReport[], notes: RunNotes = { 
       ...(r.namespace !== undefined ? { namespace: r.namespace } : {}),
       scope: r.result?.scope ?? null,
       manifestDigest: r.manifestDigest ?? r.result?.manifestDigest ?? null,
+      ...(r.listDigest ? { listDigest: r.listDigest } : {}),
+      ...(r.platforms ? { platforms: r.platforms } : {}),
       digestVerified: r.digestVerified ?? false,
       requirements: (r.result?.requirements ?? []).map(requirementJSON),
       ...(r.explanation ? { explanation: r.explanation } : {}),

@@ -57,6 +57,17 @@ export interface ImageReport {
   readonly traceEvents?: readonly TraceEvent[];
   /** Wall time of the evaluation, for JUnit. */
   readonly seconds?: number;
+  /** When the reference names a manifest list: its digest (what `--pin` writes). */
+  readonly listDigest?: string;
+  /** For manifest images of a list: the verdict on each platform a node may pull (the report's verdict is the worst). */
+  readonly platforms?: readonly PlatformOutcome[];
+}
+
+export interface PlatformOutcome {
+  readonly platform: string;
+  readonly digest: string;
+  readonly verdict: Verdict;
+  readonly message?: string;
 }
 
 export type Verdict = 'allowed' | 'rejected' | 'error';

@@ -15,6 +15,9 @@ export function renderText(reports: readonly ImageReport[], c: ChalkInstance, no
     const digest = r.manifestDigest ? c.dim(`  ${r.manifestDigest}${r.digestVerified === false && v === 'allowed' ? ' (no signature checked)' : ''}`) : '';
     out += `${mark}  ${r.input}${digest}\n`;
     if (r.evaluated) out += c.dim(`    evaluated as ${r.evaluated} (CRI-O pulls name:tag@digest by digest)\n`);
+    if (r.platforms && r.platforms.length > 0) {
+      out += c.dim(`    manifest list ${r.listDigest ?? ''}: ${r.platforms.map((p) => `${p.platform} ${p.verdict}`).join(', ')}\n`);
+    }
     const e = errorOf(r);
     if (e) {
       const reason = kubeletReason(e);
