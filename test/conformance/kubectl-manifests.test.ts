@@ -52,7 +52,7 @@ export function placesInBody(r: RecordedBody): string[] {
 }
 
 interface JSONReport {
-  results: { occurrences: { kind: string; namespace?: string; path: string; image: string }[] }[];
+  results: { namespace?: string; occurrences: { kind: string; namespace?: string; path: string; image: string }[] }[];
   errors?: { file: string; line: number; message: string }[];
   warnings: string[];
 }
@@ -109,7 +109,7 @@ async function compare(server: FakeKubeAPIServer, set: ManifestSet, policy: stri
     }
     const imgpolicy = [
       ...new Set(
-        (report?.results ?? []).flatMap((r) => r.occurrences.map((o) => `${o.kind}|${o.namespace ?? ''}|${o.path.replace(/^(items\[\d+\]\.)+/, '')}|${o.image}`)),
+        (report?.results ?? []).flatMap((r) => r.occurrences.map((o) => `${o.kind}|${o.namespace ?? r.namespace ?? ''}|${o.path.replace(/^(items\[\d+\]\.)+/, '')}|${o.image}`)),
       ),
     ].sort();
     // Cluster-scoped objects have no namespace in kubectl's request: compare those without it.
@@ -195,6 +195,58 @@ describeIf('kubectl-manifests: what kubectl sends is what imgpolicy evaluates', 
     expect(generated.filter((o) => o.refused).map((o) => `${o.set.name}: ${o.detail}`)).toEqual([]);
     for (const o of generated) expect(o.imgpolicy.length).toBeGreaterThan(0);
   });
+
+  test('gate what you deploy (README recipe): render once, verify the rendered file, deploy that same file', async () => {
+    const kube = server.newRun('team-a');
+    const env = { PATH: process.env['PATH'] ?? '/usr/bin:/bin', HOME: kube.dir, KUBECONFIG: kube.kubeconfig };
+    const src = join(kube.dir, 'k8s');
+    mkdirSync(src, { recursive: true });
+    // Source YAML that imgpolicy refuses (an alias supplies the container); the rendered file is plain.
+    writeFileSync(join(src, 'kustomization.yaml'), 'resources:\n- deploy.yaml\n- job.yaml\nnamespace: prod\n');
+    writeFileSync(
+      join(src, 'deploy.yaml'),
+      'apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\n  annotations:\n    base: &c {name: app, image: 127.0.0.1:1/h14/web:v1}\nspec:\n  selector: {matchLabels: {app: web}}\n  template:\n    metadata: {labels: {app: web}}\n    spec:\n      containers:\n      - *c\n',
+    );
+    writeFileSync(join(src, 'job.yaml'), 'apiVersion: batch/v1\nkind: Job\nmetadata: {name: j}\nspec:\n  template:\n    spec:\n      restartPolicy: Never\n      containers:\n      - {name: j, image: 127.0.0.1:1/h14/job:v1}\n');
+    const verify = (args: string[], input?: string) =>
+      run(process.execPath, [BIN, 'verify', '--policy', policy, '--output', 'json', '--timeout', '20', ...args], { cwd: kube.dir, env, ...(input !== undefined ? { input } : {}) });
+    const places = (stdout: string) =>
+      (JSON.parse(stdout) as JSONReport).results.flatMap((r) => r.occurrences.map((o) => `${o.kind}|${o.namespace ?? ''}|${o.path.replace(/^(items\[\d+\]\.)+/, '')}|${o.image}`)).sort();
+
+    // The source itself is refused, naming file and line: that is why one renders first.
+    const direct = await verify(['-f', 'k8s']);
+    expect(direct.code).toBe(3);
+    expect((JSON.parse(direct.stdout) as JSONReport).errors?.[0]).toMatchObject({ file: 'k8s/deploy.yaml', line: 13 });
+
+    // 1. kubectl kustomize → rendered.yaml → verify -f rendered.yaml → kubectl apply -f rendered.yaml
+    const rendered = await run(KUBECTL, ['kustomize', 'k8s'], { cwd: kube.dir, env });
+    expect(rendered.code).toBe(0);
+    writeFileSync(join(kube.dir, 'rendered.yaml'), rendered.stdout);
+    const checked = await verify(['-f', 'rendered.yaml']);
+    expect(checked.code).toBe(2); // read, nothing refused; the images do not exist (127.0.0.1:1)
+    const applied = await run(KUBECTL, ['apply', '-f', 'rendered.yaml'], { cwd: kube.dir, env });
+    expect(applied.code).toBe(0);
+    const sent = [...new Set(server.recorded(kube.id).flatMap(placesInBody))].sort();
+    expect(sent).toEqual(['Deployment|prod|spec.template.spec.containers[0].image|127.0.0.1:1/h14/web:v1', 'Job|prod|spec.template.spec.containers[0].image|127.0.0.1:1/h14/job:v1']);
+    expect(places(checked.stdout)).toEqual(sent);
+
+    // 2. kubectl apply --dry-run=client -o json → verify -f - (standard input) → kubectl apply -f rendered.json
+    const plain = join(kube.dir, 'plain');
+    mkdirSync(plain);
+    writeFileSync(join(plain, 'job.yaml'), 'apiVersion: batch/v1\nkind: Job\nmetadata: {name: j2}\nspec:\n  template:\n    spec:\n      restartPolicy: Never\n      containers:\n      - {name: j, image: 127.0.0.1:1/h14/job2:v1}\n');
+    writeFileSync(join(plain, 'pod.yaml'), 'apiVersion: v1\nkind: Pod\nmetadata: {name: p2}\nspec:\n  containers:\n  - {name: a, image: 127.0.0.1:1/h14/pod2:v1}\n');
+    const json = await run(KUBECTL, ['apply', '--dry-run=client', '-o', 'json', '-f', 'plain'], { cwd: kube.dir, env });
+    expect(json.code).toBe(0);
+    writeFileSync(join(kube.dir, 'rendered.json'), json.stdout);
+    const fromStdin = await verify(['-f', '-'], json.stdout);
+    expect(fromStdin.code).toBe(2);
+    const before = server.recorded(kube.id).length;
+    expect((await run(KUBECTL, ['apply', '-f', 'rendered.json'], { cwd: kube.dir, env })).code).toBe(0);
+    const sent2 = [...new Set(server.recorded(kube.id).slice(before).flatMap(placesInBody))].sort();
+    expect(sent2).toEqual(['Job|team-a|spec.template.spec.containers[0].image|127.0.0.1:1/h14/job2:v1', 'Pod|team-a|spec.containers[0].image|127.0.0.1:1/h14/pod2:v1']);
+    expect(places(fromStdin.stdout)).toEqual(sent2);
+    rmSync(kube.dir, { recursive: true, force: true });
+  }, 120_000);
 
   test('each row of issue 14 has a set, and kubectl sent an image for each row set', () => {
     const rows = new Set(outcomes.filter((o) => o.set.row !== undefined).map((o) => o.set.row));

@@ -99,8 +99,11 @@ function rowSets(): ManifestSet[] {
     { row: 4, name: 'row4 duplicate image key as !!binary', files: { 'm.yaml': `${podHead}  - name: a\n    image: ${good}\n    !!binary ${b64('image')}: ${bad}\n` } },
     { row: 4, name: 'row4 plain duplicate image key', files: { 'm.yaml': `${podHead}  - name: a\n    image: ${good}\n    image: ${bad}\n` } },
     { row: 5, name: 'row5 inline merge key', files: { 'm.yaml': `${podHead}  - name: a\n    <<: {image: ${bad}}\n` } },
-    { row: 5, name: 'row5 merge through an anchor in annotations', files: { 'm.yaml': `apiVersion: v1\nkind: Pod\nmetadata:\n  name: p\n  annotations:\n    x: &m {image: ${bad}}\nspec:\n  containers:\n  - name: a\n    <<: *m\n` } },
-    { row: 6, name: 'row6 whole container as alias', files: { 'm.yaml': `apiVersion: v1\nkind: Pod\nmetadata:\n  name: p\n  annotations:\n    x: &evil {name: a, image: ${bad}}\nspec:\n  containers:\n  - *evil\n` } },
+    // Annotations hold strings only (kubectl refuses an object there), so the anchors stand in a field of the spec.
+    { row: 5, name: 'row5 merge through an anchor elsewhere', files: { 'm.yaml': `apiVersion: v1\nkind: Pod\nmetadata:\n  name: p\nspec:\n  x-defaults: &m {image: ${bad}}\n  containers:\n  - name: a\n    <<: *m\n` } },
+    { row: 5, name: 'row5 merge overriding an image', files: { 'm.yaml': `apiVersion: v1\nkind: Pod\nmetadata:\n  name: p\nspec:\n  containers:\n  - name: a\n    image: ${good}\n    <<: {image: ${bad}}\n` } },
+    { row: 6, name: 'row6 whole container as alias', files: { 'm.yaml': `apiVersion: v1\nkind: Pod\nmetadata:\n  name: p\nspec:\n  x-spare: &evil {name: a, image: ${bad}}\n  containers:\n  - *evil\n` } },
+    { row: 6, name: 'row6 container alias through a List', files: { 'm.yaml': `apiVersion: v1\nkind: List\nitems:\n- apiVersion: example.com/v1\n  kind: Widget\n  metadata: {name: w}\n  spec: {tmpl: &evil {name: a, image: ${bad}}}\n- apiVersion: v1\n  kind: Pod\n  metadata: {name: p}\n  spec:\n    containers:\n    - *evil\n` } },
     { row: 7, name: 'row7 scalar image alias', files: { 'm.yaml': `apiVersion: v1\nkind: Pod\nmetadata:\n  name: p\n  annotations:\n    x: &img ${bad}\nspec:\n  containers:\n  - name: a\n    image: *img\n` } },
     { row: 8, name: 'row8 Pod with items', files: { 'm.yaml': y({ apiVersion: 'v1', kind: 'Pod', metadata: { name: 'decoy' }, spec: podSpec(good), items: [{ apiVersion: 'v1', kind: 'Pod', metadata: { name: 'evil' }, spec: podSpec(bad) }] }) } },
     { row: 8, name: 'row8 ConfigMap with items', files: { 'm.yaml': y({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'c' }, items: [{ apiVersion: 'v1', kind: 'Pod', metadata: { name: 'evil' }, spec: podSpec(bad) }] }) } },

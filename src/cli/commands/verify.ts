@@ -237,6 +237,12 @@ export async function runVerify(images: string[], opts: VerifyOptions, pe: Proce
   const unreadable = reports.filter((r) => verdictOf(r) === 'allowed' && r.manifestDigest === undefined);
   if (unreadable.length > 0) notes.warnings.push(`${unreadable.length} allowed image(s) have no known manifest digest (the manifest could not be read after the verdict)`);
   notes.warnings.push(...ignoredDocs);
+  const shortNames = [...new Set(requests.filter((r) => r.occurrence && isShortName(r.input)).map((r) => r.input))];
+  if (shortNames.length > 0) {
+    notes.warnings.push(
+      `${shortNames.length} manifest image(s) are short names (${shortNames.slice(0, 5).join(', ')}${shortNames.length > 5 ? ', …' : ''}): they were evaluated as docker.io/…, but CRI-O resolves short names through the node's registries.conf (aliases, unqualified-search-registries), which can pull them from another registry. Write fully qualified names (registry/repository:tag).`,
+    );
+  }
   // A policy that does not load: skopeo's message, once per file, on stderr (each image also carries it).
   const policyErrors = new Set<string>();
   for (const r of reports) if (r.error?.kind === 'policy-format' || r.error?.kind === 'usage') policyErrors.add(describePolicyError(r.error));
@@ -280,6 +286,14 @@ function manifestNamespaces(opts: VerifyOptions, pe: ProcessEnv): (o: ImageOccur
     const c = await fromContext;
     return c.namespace !== undefined ? { namespace: c.namespace, source: c.from } : { namespace: 'default', source: `"default" (${c.from}: no namespace)` };
   };
+}
+
+/** A reference without a registry host (`nginx:1.25`, `team/app`): its registry is the node's to choose. */
+function isShortName(image: string): boolean {
+  const slash = image.indexOf('/');
+  if (slash === -1) return true;
+  const first = image.slice(0, slash);
+  return !(first.includes('.') || first.includes(':') || first === 'localhost');
 }
 
 function isTagReference(input: string): boolean {
