@@ -83,7 +83,7 @@ interface Outcome {
   detail: string;
 }
 
-async function compare(server: FakeKubeAPIServer, set: ManifestSet, policy: string): Promise<Outcome> {
+async function compare(server: FakeKubeAPIServer, set: ManifestSet, policy: string, cacheDir: string): Promise<Outcome> {
   const kube = server.newRun(set.contextNamespace);
   try {
     for (const [rel, content] of Object.entries(set.files)) {
@@ -93,7 +93,7 @@ async function compare(server: FakeKubeAPIServer, set: ManifestSet, policy: stri
     mkdirSync(join(kube.dir, 'm'), { recursive: true });
     const env = { PATH: process.env['PATH'] ?? '/usr/bin:/bin', HOME: kube.dir, KUBECONFIG: kube.kubeconfig };
     const target = set.target ?? '.';
-    const k = await run(KUBECTL, ['apply', ...(set.kubectlArgs ?? []), '-f', target], { cwd: join(kube.dir, 'm'), env, ...(set.stdin !== undefined ? { input: set.stdin } : {}) });
+    const k = await run(KUBECTL, ['apply', '--cache-dir', cacheDir, ...(set.kubectlArgs ?? []), '-f', target], { cwd: join(kube.dir, 'm'), env, ...(set.stdin !== undefined ? { input: set.stdin } : {}) });
     const kubectl = [...new Set(server.recorded(kube.id).flatMap(placesInBody))].sort();
     const nsArgs = (set.kubectlArgs ?? []).filter((a, i, all) => a === '-n' || a === '--namespace' || all[i - 1] === '-n' || all[i - 1] === '--namespace');
     const i = await run(process.execPath, [BIN, 'verify', '--policy', policy, '--output', 'json', '--timeout', '20', '-f', target, ...nsArgs, ...(set.imgpolicyArgs ?? [])], {
@@ -159,7 +159,7 @@ describeIf('kubectl-manifests: what kubectl sends is what imgpolicy evaluates', 
     const sets = manifestSets();
     let next = 0;
     const worker = async () => {
-      for (let n = next++; n < sets.length; n = next++) outcomes[n] = await compare(server, sets[n]!, policy);
+      for (let n = next++; n < sets.length; n = next++) outcomes[n] = await compare(server, sets[n]!, policy, join(work, 'kube-cache'));
     };
     await Promise.all(Array.from({ length: 4 }, worker));
   }, 600_000);
@@ -193,6 +193,8 @@ describeIf('kubectl-manifests: what kubectl sends is what imgpolicy evaluates', 
   test('the generated mutations are read, not refused (refusals are for the constructs that need them)', () => {
     const generated = outcomes.filter((o) => o.set.row === undefined && o.set.name.includes(' × '));
     expect(generated.filter((o) => o.refused).map((o) => `${o.set.name}: ${o.detail}`)).toEqual([]);
+    // Each generated set is valid: kubectl must have sent its image, or the comparison proves nothing.
+    expect(generated.filter((o) => o.kubectl.length === 0).map((o) => `${o.set.name}: ${o.detail}`)).toEqual([]);
     for (const o of generated) expect(o.imgpolicy.length).toBeGreaterThan(0);
   });
 

@@ -102,6 +102,13 @@ export class FakeKubeAPIServer {
     if (path === '/apis') return json(200, { kind: 'APIGroupList', apiVersion: 'v1', groups: this.groups() });
     if (path === '/version') return json(200, { major: '1', minor: '32', gitVersion: 'v1.32.0' });
     if (path === '/openapi/v3') return json(200, { paths: Object.fromEntries(this.groupVersions().map((gv) => [gvPath(gv), { serverRelativeURL: `/openapi/v3/${gvPath(gv)}?hash=fake` }])) });
+    if (path === '/openapi/v2') {
+      // kubectl validates a `kind: List` client-side with OpenAPI v2 (protobuf). An empty document is a valid
+      // protobuf message with no definitions, so each item is validated as an unknown kind: skipped, as for CRDs.
+      res.writeHead(200, { 'content-type': 'application/com.github.proto-openapi.spec.v2.v1.0+protobuf' });
+      res.end();
+      return;
+    }
     const oa = /^\/openapi\/v3\/(.+)$/.exec(path);
     if (oa) return json(200, this.openAPI(oa[1]!));
     const disc = /^\/(?:api\/(v1)|apis\/([^/]+)\/([^/]+))$/.exec(path);

@@ -4,7 +4,7 @@
  * `--pin` writing what it says, atomically, with the list digest.
  */
 import { afterAll, beforeAll, expect, test } from '@jest/globals';
-import { chmodSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, linkSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describeWithRegistry, pushImage, pushMultiArch, startRegistry, tempDir, type TestRegistry } from '../helpers/registry-harness.js';
 import { runCLI } from '../unit/cli/helpers/cli.js';
@@ -90,6 +90,9 @@ describeWithRegistry('CI gate over manifests (issue 14)', () => {
   test('--pin pins the list digest, verified on every platform, and --in-place keeps the mode and leaves no temp file', async () => {
     const dir = write('pin', pod(`${H}/apps/both:v1`));
     chmodSync(join(dir, 'm.yaml'), 0o640);
+    // A hard link keeps the original inode: after an atomic replace it still holds the old bytes (a truncate-and-write
+    // in place would change it too).
+    linkSync(join(dir, 'm.yaml'), join(work, 'pin-original'));
     const r = await runCLI([...base(), '-f', dir, '--pin', '--in-place', '--output', 'json'], { env: env() });
     expect(r.code).toBe(0);
     const out = JSON.parse(r.stdout);
@@ -97,6 +100,7 @@ describeWithRegistry('CI gate over manifests (issue 14)', () => {
     expect(readFileSync(join(dir, 'm.yaml'), 'utf8')).toBe(pod(`${H}/apps/both:v1@${both.digest}`));
     expect(statSync(join(dir, 'm.yaml')).mode & 0o777).toBe(0o640);
     expect(readdirSync(dir)).toEqual(['m.yaml']);
+    expect(readFileSync(join(work, 'pin-original'), 'utf8')).toBe(pod(`${H}/apps/both:v1`));
   });
 
   test('row 16: --pin of a block-scalar image reports written: false and leaves the file as it was', async () => {

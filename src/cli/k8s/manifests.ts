@@ -10,7 +10,7 @@
  * is an error, unless the user accepts its kind with --ignore-kind.
  */
 import { readdir, readFile, realpath, stat } from 'node:fs/promises';
-import { extname, join, relative, resolve } from 'node:path';
+import { basename, extname, join, relative, resolve } from 'node:path';
 import { isMap, isScalar, isSeq, LineCounter, parseAllDocuments, type Node as YAMLNode, type Scalar, type YAMLMap } from 'yaml';
 import { UsageError } from '../../errors.js';
 import type { ManifestProblem } from './problem.js';
@@ -64,6 +64,7 @@ export interface ScanOptions {
 }
 
 const MANIFEST_EXTENSIONS = new Set(['.yaml', '.yml', '.json']);
+const KUSTOMIZATION_NAMES = new Set(['kustomization.yaml', 'kustomization.yml', 'Kustomization']);
 
 /** Lists whose elements the kubelet (or a controller, for CRDs such as Tekton and Argo) runs as containers. */
 const CONTAINER_LISTS = new Set(['containers', 'initContainers', 'ephemeralContainers', 'sidecars', 'steps']);
@@ -95,7 +96,7 @@ export async function manifestFiles(paths: readonly string[], cwd: string): Prom
       seenDirs.add(real);
       const entries = (await readdir(abs)).sort();
       for (const n of entries) await walk(join(abs, n), false);
-    } else if (explicit || MANIFEST_EXTENSIONS.has(extname(abs).toLowerCase())) {
+    } else if (explicit || MANIFEST_EXTENSIONS.has(extname(abs).toLowerCase()) || KUSTOMIZATION_NAMES.has(basename(abs))) {
       out.push(abs);
     }
   };
@@ -118,6 +119,17 @@ export async function scanManifests(paths: readonly string[], cwd: string, opts:
       bytes = abs === '-' ? Buffer.from((await opts.readStdin?.()) ?? '') : await readFile(abs);
     } catch (e) {
       problems.push({ file: shown, line: 1, column: 1, message: `cannot read: ${(e as Error).message}` });
+      continue;
+    }
+    if (KUSTOMIZATION_NAMES.has(basename(abs))) {
+      // `kubectl apply -k` renders a kustomization (images: transformers, patches, generators) into objects its files
+      // do not show; reading the files instead would judge images the cluster never gets, and miss those it does.
+      problems.push({
+        file: shown,
+        line: 1,
+        column: 1,
+        message: 'refused: a kustomization: kubectl apply -k deploys what it renders (images:, patches), not these files; render it with "kubectl kustomize DIR > rendered.yaml" and verify that file',
+      });
       continue;
     }
     const decoded = decodeManifestBytes(bytes);

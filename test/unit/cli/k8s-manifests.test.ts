@@ -86,6 +86,18 @@ describe('issue 14 constructs: read as kubectl reads them, or refused', () => {
     }
   });
 
+  test('a kustomization is refused: kubectl apply -k deploys what it renders, not its files', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'imgpolicy-kz-'));
+    try {
+      writeFileSync(join(dir, 'kustomization.yaml'), `resources: [pod.yaml]\nimages:\n- {name: ${good}, newName: r.example/unsigned}\n`);
+      writeFileSync(join(dir, 'pod.yaml'), `${podHead}  - {name: a, image: ${good}}\n`);
+      const s = await scanManifests([dir], dir);
+      expect(s.problems).toEqual([expect.objectContaining({ file: 'kustomization.yaml', message: expect.stringContaining('kubectl kustomize') })]);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   test('rows 10 and 13: any kind’s pod template, Tekton/Argo containers, and image volumes are read', () => {
     const r = scan(
       [
