@@ -178,6 +178,11 @@ describeWithRegistry('CI gate over manifests (issue 14)', () => {
     const ok = await runCLI([...base(), '-f', join(work, 'widget'), '--ignore-kind', 'Widget', '--output', 'json'], { env: env() });
     expect(ok.code).toBe(0);
     expect(JSON.parse(ok.stdout).warnings.join('\n')).toContain('not evaluated (--ignore-kind Widget)');
+    // Skipped places show in every format.
+    const junit = await runCLI([...base(), '-f', join(work, 'widget'), '--ignore-kind', 'Widget', '--output', 'junit'], { env: env() });
+    expect(junit.stdout).toMatch(/<skipped message="[^"]*--ignore-kind Widget/);
+    const sarif = await runCLI([...base(), '-f', join(work, 'widget'), '--ignore-kind', 'Widget', '--output', 'sarif'], { env: env() });
+    expect(JSON.parse(sarif.stdout).runs[0].results.filter((x: { ruleId: string }) => x.ruleId === 'IMGPOLICY5')).toHaveLength(1);
   });
 
   test('issue 13: on an error the text says which policy would apply, not "decided by"', async () => {

@@ -176,7 +176,7 @@ export async function runVerify(images: string[], opts: VerifyOptions, pe: Proce
   }
   if (requests.length === 0 && problems.length + ignoredDocs.length > 0) {
     // Nothing could be read: still a complete report in the chosen format, carrying the errors.
-    const code = render([], { warnings: ignoredDocs, problems }, opts, pe, io);
+    const code = render([], { warnings: ignoredDocs, problems, skippedDocuments: ignoredDocs }, opts, pe, io);
     if (problems.length === 0) io.stderr(`no container images evaluated in ${opts.manifests?.join(', ') ?? ''}\n`);
     return problems.length === 0 ? EXIT.usage : code;
   }
@@ -248,7 +248,7 @@ export async function runVerify(images: string[], opts: VerifyOptions, pe: Proce
   for (const r of reports) if (r.error?.kind === 'policy-format' || r.error?.kind === 'usage') policyErrors.add(describePolicyError(r.error));
   for (const m of policyErrors) io.stderr(m + '\n');
 
-  return render(reports, { ...notes, problems }, opts, pe, io);
+  return render(reports, { ...notes, problems, skippedDocuments: ignoredDocs }, opts, pe, io);
 }
 
 function render(reports: ImageReport[], notes: RunNotes, opts: VerifyOptions, pe: ProcessEnv, io: CLIIO): number {

@@ -42,18 +42,19 @@ export function renderJUnit(reports: readonly ImageReport[], now: Date = new Dat
   // Manifests that were not read (refused, unparsable) and run warnings are test cases too: a CI that reads only
   // this file must see them, and a report must never be empty.
   const problems = notes.problems ?? [];
-  const extra = problems.length + notes.warnings.length;
+  const skippedDocs = notes.skippedDocuments ?? [];
+  const extra = problems.length + skippedDocs.length;
   const all = [...suites.values()].flat();
   const time = (cases: Case[]) => cases.reduce((t, c) => t + c.seconds, 0).toFixed(3);
   let out = '<?xml version="1.0" encoding="UTF-8"?>\n';
   out += `<testsuites name="imgpolicy verify" tests="${all.length + extra}" failures="${count(all, 'rejected')}" errors="${count(all, 'error') + problems.length}" time="${time(all)}">\n`;
   let id = 0;
   if (extra > 0) {
-    out += `  <testsuite name="manifests" id="${id++}" tests="${extra}" failures="0" errors="${problems.length}" skipped="${notes.warnings.length}" time="0.000" timestamp="${now.toISOString().replace(/\.\d{3}Z$/, '')}" hostname="imgpolicy">\n`;
+    out += `  <testsuite name="manifests" id="${id++}" tests="${extra}" failures="0" errors="${problems.length}" skipped="${skippedDocs.length}" time="0.000" timestamp="${now.toISOString().replace(/\.\d{3}Z$/, '')}" hostname="imgpolicy">\n`;
     for (const p of problems) {
       out += `    <testcase name="${attr(`${p.file}:${p.line}`)}" classname="imgpolicy.manifests" time="0.000">\n      <error message="${attr(p.message)}" type="ManifestNotRead">${text(describeProblem(p))}</error>\n    </testcase>\n`;
     }
-    for (const w of notes.warnings) {
+    for (const w of skippedDocs) {
       out += `    <testcase name="${attr(w.slice(0, 80))}" classname="imgpolicy.warnings" time="0.000">\n      <skipped message="${attr(w)}"/>\n    </testcase>\n`;
     }
     out += '  </testsuite>\n';

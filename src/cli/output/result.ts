@@ -128,5 +128,7 @@ export interface RunNotes {
   readonly warnings: readonly string[];
   /** Manifest documents or constructs that were not read (refused, unparsable): errors in every format. */
   readonly problems?: readonly ManifestProblem[];
+  /** Manifest places knowingly not evaluated (--ignore-kind): also in `warnings`; JUnit and SARIF list them too. */
+  readonly skippedDocuments?: readonly string[];
   readonly pinnedFiles?: readonly string[];
 }

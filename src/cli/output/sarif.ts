@@ -41,8 +41,8 @@ export const SARIF_RULES = [
   },
   {
     id: 'IMGPOLICY5',
-    name: 'Warning',
-    shortDescription: { text: 'A run warning (e.g. documents of an --ignore-kind kind not looked into)' },
+    name: 'ManifestPlaceIgnored',
+    shortDescription: { text: 'A container-like object in a document of an --ignore-kind kind was not evaluated' },
     defaultConfiguration: { level: 'warning' },
   },
 ] as const;
@@ -59,7 +59,7 @@ export function renderSARIF(reports: readonly ImageReport[], version: string, no
       partialFingerprints: { manifestProblem: `${p.file}:${p.message}` },
     });
   }
-  for (const w of notes.warnings) {
+  for (const w of notes.skippedDocuments ?? []) {
     results.push({ ruleId: SARIF_RULES[4].id, ruleIndex: 4, level: 'warning', message: { text: w }, locations: [{ logicalLocations: [{ name: 'imgpolicy', kind: 'resource' }] }] });
   }
   for (const r of reports) {
