@@ -162,7 +162,7 @@ describeWithRegistry('CI gate over manifests (issue 14)', () => {
     const sarif = await runCLI([...base(), '-f', dir, '--output', 'sarif'], { env: env() });
     expect(sarif.code).toBe(3);
     const results = JSON.parse(sarif.stdout).runs[0].results;
-    expect(results.some((x: { ruleId: string }) => x.ruleId === 'IMGPOLICY4')).toBe(true);
+    expect(results.some((x: { ruleId: string }) => x.ruleId === 'IMGPOLICY5')).toBe(true);
     // Nothing readable at all: still a report.
     const only = write('only-broken', 'kind: Pod\nspec: [\n');
     const j2 = await runCLI([...base(), '-f', only, '--output', 'json'], { env: env() });
@@ -182,7 +182,7 @@ describeWithRegistry('CI gate over manifests (issue 14)', () => {
     const junit = await runCLI([...base(), '-f', join(work, 'widget'), '--ignore-kind', 'Widget', '--output', 'junit'], { env: env() });
     expect(junit.stdout).toMatch(/<skipped message="[^"]*--ignore-kind Widget/);
     const sarif = await runCLI([...base(), '-f', join(work, 'widget'), '--ignore-kind', 'Widget', '--output', 'sarif'], { env: env() });
-    expect(JSON.parse(sarif.stdout).runs[0].results.filter((x: { ruleId: string }) => x.ruleId === 'IMGPOLICY5')).toHaveLength(1);
+    expect(JSON.parse(sarif.stdout).runs[0].results.filter((x: { ruleId: string }) => x.ruleId === 'IMGPOLICY6')).toHaveLength(1);
   });
 
   test('issue 13: on an error the text says which policy would apply, not "decided by"', async () => {

@@ -38,6 +38,8 @@ export interface ImageOccurrence {
   readonly namespace?: string;
   readonly field: ContainerField;
   readonly container: string;
+  /** The container's `imagePullPolicy` as written, when it sets one (see ../pull-policy.ts for the default). */
+  readonly imagePullPolicy?: string;
   /** JSON-path-like location inside the document, e.g. `spec.template.spec.containers[0].image`. */
   readonly path: string;
   /** Source offsets of the scalar (quotes included), for `--pin`. */

@@ -1,4 +1,5 @@
 import type { RequirementOutcome } from '../../evaluate/index.js';
+import { findingsJSON } from './findings.js';
 import { errorClass, errorOf, kubeletReason, summarize, verdictOf, type ImageReport, type RunNotes } from './result.js';
 
 /** Machine-readable results: stable field names, documented in the README ("JSON output"). */
@@ -50,6 +51,7 @@ export function renderJSON(reports: readonly ImageReport[], notes: RunNotes = { 
         summary: { total: s.total, allowed: s.allowed, rejected: s.rejected, errors: s.errors, references: s.references },
         warnings: notes.warnings,
         errors: (notes.problems ?? []).map((p) => ({ file: p.file, line: p.line, column: p.column, message: p.message })),
+        ...(notes.findings ? { findings: findingsJSON(notes) } : {}),
         ...(notes.pinnedFiles ? { pinnedFiles: notes.pinnedFiles } : {}),
       },
       null,

@@ -1,5 +1,7 @@
 import { plainDetail } from './detail.js';
 import { describeProblem } from '../k8s/problem.js';
+import { findingsJUnitSuite } from './findings.js';
+import { attr, junitOpen, occurrenceCaseName, suiteOpen, text } from './junit-xml.js';
 import { errorClass, errorOf, kubeletReason, verdictOf, type ImageReport, type RunNotes } from './result.js';
 
 /**
@@ -29,9 +31,8 @@ export function renderJUnit(reports: readonly ImageReport[], now: Date = new Dat
       continue;
     }
     occ.forEach((o, i) => {
-      const field = o.field === 'containers' ? 'container' : o.field.replace(/s$/, '');
       add(o.file, {
-        name: `${o.kind}/${o.name} ${field} ${o.container}: ${o.image}`,
+        name: occurrenceCaseName(o),
         classname: `imgpolicy.${o.namespace ?? r.namespace ?? 'default'}.${o.kind}.${o.name}`,
         seconds: i === 0 ? (r.seconds ?? 0) : 0,
         report: r,
@@ -46,8 +47,8 @@ export function renderJUnit(reports: readonly ImageReport[], now: Date = new Dat
   const extra = problems.length + skippedDocs.length;
   const all = [...suites.values()].flat();
   const time = (cases: Case[]) => cases.reduce((t, c) => t + c.seconds, 0).toFixed(3);
-  let out = '<?xml version="1.0" encoding="UTF-8"?>\n';
-  out += `<testsuites name="imgpolicy verify" tests="${all.length + extra}" failures="${count(all, 'rejected')}" errors="${count(all, 'error') + problems.length}" time="${time(all)}">\n`;
+  const findings = findingsJUnitSuite(notes, suites.size + (extra > 0 ? 1 : 0), now);
+  let out = junitOpen('imgpolicy verify', { tests: all.length + extra + findings.tests, failures: count(all, 'rejected') + findings.failures, errors: count(all, 'error') + problems.length, time: time(all) });
   let id = 0;
   if (extra > 0) {
     out += `  <testsuite name="manifests" id="${id++}" tests="${extra}" failures="0" errors="${problems.length}" skipped="${skippedDocs.length}" time="0.000" timestamp="${now.toISOString().replace(/\.\d{3}Z$/, '')}" hostname="imgpolicy">\n`;
@@ -60,7 +61,7 @@ export function renderJUnit(reports: readonly ImageReport[], now: Date = new Dat
     out += '  </testsuite>\n';
   }
   for (const [name, cases] of suites) {
-    out += `  <testsuite name="${attr(name)}" id="${id++}" tests="${cases.length}" failures="${count(cases, 'rejected')}" errors="${count(cases, 'error')}" skipped="0" time="${time(cases)}" timestamp="${now.toISOString().replace(/\.\d{3}Z$/, '')}" hostname="imgpolicy">\n`;
+    out += suiteOpen(name, id++, now, { tests: cases.length, failures: count(cases, 'rejected'), errors: count(cases, 'error'), time: time(cases) });
     for (const c of cases) {
       const r = c.report;
       const v = verdictOf(r);
@@ -76,20 +77,7 @@ export function renderJUnit(reports: readonly ImageReport[], now: Date = new Dat
     }
     out += '  </testsuite>\n';
   }
+  out += findings.xml;
   out += '</testsuites>\n';
   return out;
-}
-
-/** XML 1.0 cannot carry most control characters at all, even escaped: they are replaced. */
-function clean(s: string): string {
-  // eslint-disable-next-line no-control-regex
-  return s.replace(/[\u0000-\u0008\u000B\u000C\u000E-\u001F\uFFFE\uFFFF]/g, '\uFFFD');
-}
-
-function attr(s: string): string {
-  return clean(s).replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;').replace(/\n/g, '&#10;').replace(/\r/g, '&#13;').replace(/\t/g, '&#9;');
-}
-
-function text(s: string): string {
-  return clean(s).replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 }

@@ -3,6 +3,7 @@ import type { EvaluationResult, ScopeMatch } from '../../evaluate/index.js';
 import type { TraceEvent } from '../../trace.js';
 import type { ImageOccurrence } from '../k8s/manifests.js';
 import type { ManifestProblem } from '../k8s/problem.js';
+import type { FindingsNotes } from './findings.js';
 
 /** A configuration-mistake hint, beside (never instead of) containers/image's message. */
 export interface Hint {
@@ -124,7 +125,7 @@ export function summarize(reports: readonly ImageReport[]): Summary {
 }
 
 /** Run-level notes every formatter shows (tag-only verification, pins written, skipped documents). */
-export interface RunNotes {
+export interface RunNotes extends FindingsNotes {
   readonly warnings: readonly string[];
   /** Manifest documents or constructs that were not read (refused, unparsable): errors in every format. */
   readonly problems?: readonly ManifestProblem[];

@@ -1,4 +1,5 @@
 import { plainDetail } from './detail.js';
+import { CACHE_BYPASS_RULE, findingsSARIFResults } from './findings.js';
 import { errorClass, errorOf, kubeletReason, verdictOf, type ImageReport, type RunNotes } from './result.js';
 
 /**
@@ -32,15 +33,19 @@ export const SARIF_RULES = [
     fullDescription: { text: 'The registry or image could not be read, so the policy could not be applied. Such an image is never treated as allowed.' },
     defaultConfiguration: { level: 'error' },
   },
+] as const;
+
+/** Manifest rules, after the cache-bypass finding's IMGPOLICY4 (rule indices follow the driver's `rules` order). */
+const MANIFEST_RULES = [
   {
-    id: 'IMGPOLICY4',
+    id: 'IMGPOLICY5',
     name: 'ManifestNotRead',
     shortDescription: { text: 'A manifest, document or construct was not read (refused or unparsable); its images were not evaluated' },
     fullDescription: { text: 'imgpolicy refuses what kubectl could read differently; nothing it did not read is ever treated as allowed.' },
     defaultConfiguration: { level: 'error' },
   },
   {
-    id: 'IMGPOLICY5',
+    id: 'IMGPOLICY6',
     name: 'ManifestPlaceIgnored',
     shortDescription: { text: 'A container-like object in a document of an --ignore-kind kind was not evaluated' },
     defaultConfiguration: { level: 'warning' },
@@ -49,10 +54,10 @@ export const SARIF_RULES = [
 
 export function renderSARIF(reports: readonly ImageReport[], version: string, notes: RunNotes = { warnings: [] }): string {
   const results: unknown[] = [];
+  const manifestRule = (i: 0 | 1) => ({ ruleId: MANIFEST_RULES[i].id, ruleIndex: SARIF_RULES.length + 1 + i });
   for (const p of notes.problems ?? []) {
     results.push({
-      ruleId: SARIF_RULES[3].id,
-      ruleIndex: 3,
+      ...manifestRule(0),
       level: 'error',
       message: { text: p.message },
       locations: [{ physicalLocation: { artifactLocation: { uri: p.file.split('\\').join('/') }, region: { startLine: p.line, startColumn: p.column } } }],
@@ -60,7 +65,7 @@ export function renderSARIF(reports: readonly ImageReport[], version: string, no
     });
   }
   for (const w of notes.skippedDocuments ?? []) {
-    results.push({ ruleId: SARIF_RULES[4].id, ruleIndex: 4, level: 'warning', message: { text: w }, locations: [{ logicalLocations: [{ name: 'imgpolicy', kind: 'resource' }] }] });
+    results.push({ ...manifestRule(1), level: 'warning', message: { text: w }, locations: [{ logicalLocations: [{ name: 'imgpolicy', kind: 'resource' }] }] });
   }
   for (const r of reports) {
     const v = verdictOf(r);
@@ -103,6 +108,7 @@ export function renderSARIF(reports: readonly ImageReport[], version: string, no
       });
     }
   }
+  results.push(...findingsSARIFResults(notes, SARIF_RULES.length));
   const log = {
     $schema: 'https://json.schemastore.org/sarif-2.1.0.json',
     version: '2.1.0',
@@ -113,7 +119,7 @@ export function renderSARIF(reports: readonly ImageReport[], version: string, no
             name: 'imgpolicy',
             version,
             informationUri: 'https://github.com/containers/image/blob/main/docs/containers-policy.json.5.md',
-            rules: SARIF_RULES,
+            rules: [...SARIF_RULES, CACHE_BYPASS_RULE, ...MANIFEST_RULES],
           },
         },
         results,
