@@ -278,7 +278,8 @@ export function scanManifestText(
   }
 
   function addContainer(c: YAMLMap, path: string, field: string, index: number | undefined, docIndex: number, owner: Owner, podSpec: YAMLMap | undefined): void {
-    addImage(get(c, 'image')!, `${path}.image`, field, str(get(c, 'name')) ?? (index !== undefined ? `#${index}` : field), docIndex, owner, podSpec);
+    const pullPolicy = str(get(c, 'imagePullPolicy'));
+    addImage(get(c, 'image')!, `${path}.image`, field, str(get(c, 'name')) ?? (index !== undefined ? `#${index}` : field), docIndex, owner, podSpec, pullPolicy);
     // A container may itself hold containers (never in core kinds); look, so nothing hides below one.
     for (const pair of c.items) {
       const key = isScalar(pair.key) ? String(pair.key.value) : '';
@@ -286,7 +287,16 @@ export function scanManifestText(
     }
   }
 
-  function addImage(image: YAMLNode, path: string, field: string, container: string, docIndex: number, owner: Owner, podSpec: YAMLMap | undefined): void {
+  function addImage(
+    image: YAMLNode,
+    path: string,
+    field: string,
+    container: string,
+    docIndex: number,
+    owner: Owner,
+    podSpec: YAMLMap | undefined,
+    imagePullPolicy?: string,
+  ): void {
     const offset = image.range?.[0] ?? 0;
     if (!isScalar(image) || typeof image.value !== 'string' || !image.range) {
       problem(offset, `${owner.kind} ${owner.name}: ${path} is not a string (YAML 1.1 reads it as ${isScalar(image) ? typeof image.value : 'a collection'})`);
@@ -306,6 +316,7 @@ export function scanManifestText(
       ...(owner.namespace !== undefined ? { namespace: owner.namespace } : {}),
       field,
       container,
+      ...(imagePullPolicy !== undefined ? { imagePullPolicy } : {}),
       path,
       range: [image.range[0], image.range[1]],
       style: scalarStyle(image),
