@@ -352,6 +352,11 @@ export function openDockerImageSource(ref: ImageReference, opts: DockerSourceOpt
     manifest: () => (manifestP ??= resolve().then((r) => r.manifest, (e: unknown) => Promise.reject(asImageSourceError(e)))),
     signatures: () => (signaturesP ??= readSignatures().catch((e: unknown) => Promise.reject(asImageSourceError(e)))),
     bundles: (o?: { trace?: Trace }) => readBundles(o?.trace ?? trace).catch((e: unknown) => Promise.reject(asImageSourceError(e))),
+    manifestList: async () => {
+      const top = (await open().catch((e: unknown) => Promise.reject(asImageSourceError(e)))).toplevel;
+      if (top.mimeType !== DOCKER_LIST && top.mimeType !== OCI_INDEX) return undefined;
+      return { digest: manifestDigest(top.bytes), instances: parseList(top.bytes, top.mimeType).map((e) => ({ digest: e.digest, ...(e.platform ? { platform: e.platform } : {}) })) };
+    },
     close: async () => {
       if (ownPool) await ownPool.close();
     },
