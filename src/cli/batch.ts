@@ -11,7 +11,7 @@ import { asImgpolicyError, ImageSourceError, PolicyFormatError, UsageError, type
 import { evaluateImageAsPullWould } from '../evaluate/index.js';
 import type { ImageSource } from '../image/index.js';
 import type { Policy } from '../policy/index.js';
-import { parseDockerReference, parseImageReference, type ImageReference } from '../reference/index.js';
+import { isKnownTransport, parseDockerReference, parseImageReference, type ImageReference } from '../reference/index.js';
 import { evaluationContext, type ProcessEnv } from './context.js';
 import { explainRejection } from './explain-rejection.js';
 import { exitCodeForError, EXIT } from './exit-codes.js';
@@ -155,9 +155,16 @@ async function verifyTask(t: Task, opts: BatchOptions, pe: ProcessEnv, resolver:
     });
   }
   let ref: ImageReference;
-  let source: ImageSource;
   try {
     ref = parseImageReference(t.evaluate, { cwd: pe.cwd });
+  } catch (e) {
+    // skopeo/CRI-O parse the name before anything else: the policy never runs, and the image is an error of its
+    // own (the batch goes on), worded as c/image's alltransports error.
+    const error = new ImageSourceError(`Invalid source name ${withTransport(t.evaluate)}: ${(e as Error).message}`);
+    return { ...withPolicy, error, exitCode: exitCodeForError(error), seconds: seconds(), traceEvents: ctx.trace.events };
+  }
+  let source: ImageSource;
+  try {
     source = await openImageSource(ref, opts, pe, ctx.trace, session);
     // As a pull does, the manifest is read before the policy runs: an unreadable image is an error, never "allowed",
     // and every verdict names the digest it is about.
@@ -180,6 +187,12 @@ async function verifyTask(t: Task, opts: BatchOptions, pe: ProcessEnv, resolver:
     const error = asImgpolicyError(e);
     return { ...withPolicy, error, exitCode: exitCodeForError(error), seconds: seconds(), traceEvents: ctx.trace.events };
   }
+}
+
+/** The name as skopeo is given it: imgpolicy's bare references are `docker://` ones. */
+function withTransport(input: string): string {
+  const colon = input.indexOf(':');
+  return colon !== -1 && isKnownTransport(input.slice(0, colon)) ? input : `docker://${input}`;
 }
 
 function withTimeout<T>(p: Promise<T>, seconds: number | undefined, input: string): Promise<T> {

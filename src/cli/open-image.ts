@@ -52,6 +52,7 @@ export async function openImageSource(
         ...(platform ? { platform } : {}),
         env: pe.env,
         homeDir: pe.homeDir,
+        ...(pe.etcDir ? { etcDir: pe.etcDir } : {}),
         trace,
         pool: session.registryPool(),
       });

@@ -45,8 +45,11 @@ export async function isRunningImageAllowed(
     try {
       outcome = await evaluateRequirement(req, i, image, ctx);
     } catch (e) {
-      // Fail closed: an error while evaluating (e.g. fetching signatures) is this requirement's denial.
-      outcome = { index: i, type: req.type, allowed: false, error: asImgpolicyError(e) };
+      // Fail closed: an error while evaluating (e.g. fetching signatures) is this requirement's denial. c/image reads
+      // signatures inside the policy evaluation, so a registry or lookaside failure there is a *rejection*
+      // ("Source image rejected: …"), not an image that could not be read.
+      const err = asImgpolicyError(e);
+      outcome = { index: i, type: req.type, allowed: false, error: err instanceof ImageSourceError ? new PolicyRequirementError(err.message) : err };
     }
     outcomes.push(outcome);
     if (!outcome.allowed) {
@@ -81,8 +84,11 @@ export async function evaluateImageAsPullWould(
     const ref = image.reference;
     // The docker source already words its failure as c/image's "initializing source …"; others get c/image's
     // copy-time wording for an unreadable top-level manifest.
+    // The docker source already words its failure as c/image's "initializing source …", and the platform choice
+    // in a list is made after copy's MIME-type check ("choosing an image from manifest list …"); anything else
+    // failed in that check and gets its wording.
     const error =
-      err instanceof ImageSourceError && err.message.startsWith('initializing source ')
+      err instanceof ImageSourceError && (err.message.startsWith('initializing source ') || err.message.startsWith('choosing an image from manifest list '))
         ? err
         : new ImageSourceError(`determining manifest MIME type for ${ref.toString()}: ${err.message}`);
     const selected = requirementsForImageRef(policy, ref, new Trace());

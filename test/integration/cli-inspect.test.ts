@@ -105,7 +105,7 @@ describeSkopeo('inspect: a skopeo-signed (GPG simple signing) image in a registr
     expect([copy.status, copy.stderr]).toEqual([0, expect.any(String)]);
 
     const image = `${H}/signed/app:v1`;
-    const common = ['--tls-verify', 'false', '--registries.d', regd, '--key', keyFile];
+    const common = ['--tls-verify=false', '--registries.d', regd, '--key', keyFile];
     const text = await runCLI(['inspect', ...common, image], { cwd: work });
     show('inspect-skopeo-gpg.txt', text.stdout);
     expect(text.code).toBe(0);

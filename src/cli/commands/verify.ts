@@ -19,6 +19,7 @@ import { renderText } from '../output/text.js';
 import { describePolicyError } from '../policy-load.js';
 import { parseDockerReference } from '../../reference/index.js';
 import { asImgpolicyError } from '../../errors.js';
+import { goPathError } from '../../go/os.js';
 
 export const OUTPUT_FORMATS = ['text', 'json', 'junit', 'sarif'] as const;
 export type OutputFormat = (typeof OUTPUT_FORMATS)[number];
@@ -126,11 +127,14 @@ export async function runVerify(images: string[], opts: VerifyOptions, pe: Proce
   let skippedDocs: string[] = [];
   try {
     if (opts.fromFile !== undefined) {
-      const text = opts.fromFile === '-' ? await (io.readStdin?.() ?? Promise.resolve('')) : await readFile(resolve(pe.cwd, opts.fromFile), 'utf8');
+      const text = opts.fromFile === '-' ? await (io.readStdin?.() ?? Promise.resolve('')) : await readReferenceList(resolve(pe.cwd, opts.fromFile), opts.fromFile);
       for (const raw of text.split(/\r?\n/)) {
         const line = raw.replace(/\s+#.*$/, '').trim();
         if (line === '' || line.startsWith('#')) continue;
-        requests.push({ input: line, evaluate: line, ...(opts.namespace !== undefined ? { namespace: opts.namespace } : {}) });
+        // A list is what the cluster runs (`kubectl get pods … -o jsonpath`): read each as CRI-O pulls it, so that
+        // `name:tag@digest` (what --pin writes) is judged as `name@digest`, exactly as in a manifest.
+        const evaluate = hasTransport(line) ? line : criOReference(line).stripped ? criOReference(line).evaluate : line;
+        requests.push({ input: line, evaluate, ...(opts.namespace !== undefined ? { namespace: opts.namespace } : {}) });
       }
     }
     if (opts.manifests?.length) {
@@ -195,9 +199,13 @@ export async function runVerify(images: string[], opts: VerifyOptions, pe: Proce
   // ---- notes
   const tagOnly = reports.filter((r) => verdictOf(r) === 'allowed' && isTagReference(r.evaluated ?? r.input) && !r.pin?.written);
   if (tagOnly.length > 0 && !opts.pin) {
+    const where = opts.output === 'text' ? 'printed above' : opts.output === 'json' ? "in each result's manifestDigest" : 'in the report';
+    const fromManifests = tagOnly.some((r) => (r.occurrences?.length ?? 0) > 0);
     notes.warnings.push(
       `${tagOnly.length} allowed image${tagOnly.length === 1 ? ' was' : 's were'} verified by tag only: a tag can be moved to other content between this check and the node's pull. ` +
-        `Deploy the digests printed above, or rerun with --pin to rewrite the manifests to name:tag@digest.`,
+        (fromManifests
+          ? `Deploy the digests ${where} (name@sha256:…), or rerun with --pin to rewrite the manifests to name:tag@digest.`
+          : `Deploy by digest (name@sha256:…, the digests ${where}).`),
     );
   }
   const unreadable = reports.filter((r) => verdictOf(r) === 'allowed' && r.manifestDigest === undefined);
@@ -205,10 +213,18 @@ export async function runVerify(images: string[], opts: VerifyOptions, pe: Proce
   if (skippedDocs.length > 0 && opts.output === 'text') {
     notes.warnings.push(`${skippedDocs.length} manifest document(s) are not workloads and were not looked into: ${skippedDocs.slice(0, 5).join(', ')}${skippedDocs.length > 5 ? ', …' : ''}`);
   }
-  // A policy that does not load: skopeo's message, once per file, on stderr (each image also carries it).
-  const policyErrors = new Set<string>();
-  for (const r of reports) if (r.error?.kind === 'policy-format' || r.error?.kind === 'usage') policyErrors.add(describePolicyError(r.error));
-  for (const m of policyErrors) io.stderr(m + '\n');
+  // `name:tag@digest` as an argument: c/image refuses it (and so do we, with its words); say what CRI-O would pull.
+  for (const input of images) {
+    const crio = hasTransport(input) ? undefined : criOReference(input);
+    if (crio?.stripped) notes.warnings.push(`${input}: c/image refuses a tag and a digest together; CRI-O pulls it as ${crio.evaluate.replace(/^docker:\/\//, '')}: give that form (or use -f/--from-file, which read it as CRI-O does)`);
+  }
+  // A policy that does not load: skopeo's message, once per file, on stderr for machine formats (the text output
+  // already shows it, with its position, under each image it governs).
+  if (opts.output !== 'text') {
+    const policyErrors = new Set<string>();
+    for (const r of reports) if (r.error?.kind === 'policy-format' || r.error?.kind === 'usage') policyErrors.add(describePolicyError(r.error));
+    for (const m of policyErrors) io.stderr(m + '\n');
+  }
 
   // ---- render
   switch (opts.output as OutputFormat) {
@@ -227,6 +243,19 @@ export async function runVerify(images: string[], opts: VerifyOptions, pe: Proce
   if (opts.output !== 'text') for (const w of notes.warnings) io.stderr(`warning: ${w}\n`);
   if (pe.env['GITHUB_ACTIONS'] === 'true') io.stderr(renderGitHubAnnotations(reports, notes));
   return combineExitCodes(reports.map((r) => r.exitCode));
+}
+
+/** `--from-file`: Go's wording for a list that cannot be read, not Node's (`ENOENT: …`). */
+async function readReferenceList(path: string, asGiven: string): Promise<string> {
+  try {
+    return await readFile(path, 'utf8');
+  } catch (e) {
+    throw new Error(`--from-file: ${goPathError('open', asGiven, e)}`);
+  }
+}
+
+function hasTransport(input: string): boolean {
+  return /^(docker|dir|oci|oci-archive|docker-archive|containers-storage|docker-daemon|sif|tarball|atomic):/.test(input);
 }
 
 function isTagReference(input: string): boolean {
