@@ -102,6 +102,17 @@ export async function evaluateImageAsPullWould(
     };
   }
   const result = await isRunningImageAllowed(policy, image, ctx);
+  if (result.allowed) {
+    // After the policy allows it, a pull copies the image's signatures with it (c/image copy reads them unless told
+    // to remove them): signatures that cannot be read fail the pull even under insecureAcceptAnything.
+    try {
+      await image.signatures();
+    } catch (e) {
+      const fromList = image.notes?.some((n) => n.startsWith('Source is a manifest list')) === true;
+      const error = new ImageSourceError(`${fromList ? 'copying system image from manifest list: ' : ''}reading signatures: ${asImgpolicyError(e).message}`);
+      return { ...result, allowed: false, error, manifestDigest: digest };
+    }
+  }
   return { ...result, manifestDigest: digest };
 }
 

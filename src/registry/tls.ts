@@ -54,6 +54,14 @@ export async function dockerCertDir(hostPort: string, opts: TLSOptions): Promise
 }
 
 export async function loadTLSMaterial(hostPort: string, opts: TLSOptions, trace: Trace): Promise<TLSMaterial> {
+  const material = await loadCertDir(hostPort, opts, trace);
+  // Go's system pool is SSL_CERT_FILE (instead of the distribution bundle) plus every file of SSL_CERT_DIR; the
+  // connection then trusts systemRoots() plus these (the client passes both when extraCAs is not empty).
+  material.extraCAs.push(...(await goEnvRoots(opts)));
+  return material;
+}
+
+async function loadCertDir(hostPort: string, opts: TLSOptions, trace: Trace): Promise<TLSMaterial> {
   const dir = await dockerCertDir(hostPort, opts);
   trace.debug(`Looking for TLS certificates and private keys in ${dir}`, { certDir: dir });
   const material: TLSMaterial = { dir, extraCAs: [], clientCerts: [] };
@@ -107,9 +115,6 @@ export async function loadTLSMaterial(hostPort: string, opts: TLSOptions, trace:
       if (!has(base + '.cert')) throw new ImageSourceError(`missing client certificate ${base}.cert for key ${name}`);
     }
   }
-  // Go's system pool is SSL_CERT_FILE (instead of the distribution bundle) plus every file of SSL_CERT_DIR; the
-  // connection then trusts systemRoots() plus these (the client passes both when extraCAs is not empty).
-  material.extraCAs.push(...(await goEnvRoots(opts)));
   return material;
 }
 
