@@ -24,7 +24,7 @@ export const KEY1_PRIV = join(ORACLE_DIR, 'keys/cosign1.key');
 export function requireOracle() {
   for (const p of [SKOPEO, KEY1_PUB, KEY1_PRIV, REGISTRIES_D, BIN]) {
     if (!existsSync(p)) {
-      console.error(`missing ${p}: set up the oracle (/work/shared/oracle/setup.sh; . $ORACLE_DIR/env.sh) and build (npx tsc -p tsconfig.build.json)`);
+      console.error(`missing ${p}: set up the oracle (../shared/oracle/setup.sh from the repository root; . $ORACLE_DIR/env.sh) and build (npx tsc -p tsconfig.build.json)`);
       process.exit(2);
     }
   }

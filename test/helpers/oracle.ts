@@ -12,7 +12,7 @@ import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-/** /work/main (this file is test/helpers/oracle.ts). */
+/** The repository root (this file is test/helpers/oracle.ts). */
 export const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 /** The oracle scripts live beside the clone, never inside it (they are not ours to copy). */
 export const VERDICT_SH = resolve(REPO_ROOT, '../shared/oracle/verdict.sh');
