@@ -233,6 +233,45 @@ if (!prereq.ok) {
       expect(r.ours).toEqual({ kind: 'rejected', message: 'Running image docker://127.0.0.1:5000/test/unsigned:v1 is rejected by policy.', exit: 1 });
     });
 
+    // imgpolicy-only behaviour around the same configuration (no skopeo equivalent to compare with).
+    const verify = async (args: string[], env: NodeJS.ProcessEnv = {}) => {
+      const policy = join(work, 'accept-only.json');
+      writeFileSync(policy, ACCEPT);
+      return run(process.execPath, [IMGPOLICY_BIN, 'verify', '--policy', policy, '--tls-verify=false', ...args], { env: { ...process.env, NO_COLOR: '1', ...env }, timeoutMs: 90_000 });
+    };
+
+    test('row 14: an invalid reference is an error for that image only; the batch goes on (exit 2)', async () => {
+      const r = await verify(['-o', 'json', `${REGISTRY}/Test/signed:v1`, `${REGISTRY}/test/unsigned:v1`]);
+      const res = (JSON.parse(r.stdout) as { results: { verdict: string; error?: { message: string } }[] }).results;
+      expect(res.map((x) => x.verdict)).toEqual(['error', 'allowed']);
+      expect(res[0]!.error!.message).toBe(`Invalid source name docker://${REGISTRY}/Test/signed:v1: invalid reference format: repository name must be lowercase`);
+      expect(r.code).toBe(2);
+    });
+
+    test('name:tag@digest as an argument: c/image\'s error, and a warning saying how to write it', async () => {
+      const digest = await manifestDigest('test/signed', 'v1');
+      const r = await verify(['-o', 'json', `${REGISTRY}/test/signed:v1@${digest}`]);
+      const res = (JSON.parse(r.stdout) as { results: { verdict: string; error?: { message: string } }[] }).results;
+      expect(res[0]!.error!.message).toBe(`Invalid source name docker://${REGISTRY}/test/signed:v1@${digest}: Docker references with both a tag and digest are currently not supported`);
+      expect(r.stderr).toContain(`CRI-O pulls it as ${REGISTRY}/test/signed@${digest}: give that form`);
+    });
+
+    test('the tag-only warning gives advice that works where it is shown', async () => {
+      const json = await verify(['-o', 'json', `${REGISTRY}/test/unsigned:v1`]);
+      const warning = json.stderr.split('\n').find((l) => l.includes('verified by tag only'))!;
+      expect(warning).toContain("in each result's manifestDigest");
+      expect(warning).not.toContain('printed above');
+      expect(warning).not.toContain('--pin'); // command-line images: --pin only rewrites manifests
+      const text = await verify([`${REGISTRY}/test/unsigned:v1`]);
+      expect(text.stdout).toContain('Deploy by digest (name@sha256:…, the digests printed above).');
+    });
+
+    test('row 6: CONTAINERS_REGISTRIES_CONF is ignored, and --debug says so', async () => {
+      const r = await verify(['--debug', `${REGISTRY}/test/unsigned:v1`], { CONTAINERS_REGISTRIES_CONF: '/nonexistent/registries.conf' });
+      expect(r.code).toBe(0);
+      expect(r.stderr).toContain('Ignoring CONTAINERS_REGISTRIES_CONF=\\"/nonexistent/registries.conf\\": containers/image (skopeo, CRI-O) does not read it');
+    });
+
     test('row 10: a refused lookaside is a rejection (exit 1), as c/image reads signatures inside the policy', () => {
       for (const c of cases.filter((x) => x.row === '10' && x.name.includes('refuses connections'))) {
         expect(results.get(c)!.ours.kind).toBe('rejected');
