@@ -46,8 +46,7 @@ import type { BundleAttachment, ImageSource, Manifest, Signature, SigstoreSignat
  *  - the signatures are c/image's list, in its order: simple-signing signatures from the lookaside (or the
  *    X-Registry-Supports-Signatures API), then — only if registries.d enables `use-sigstore-attachments` — every
  *    layer of the `sha256-<hex>.sig` attachment manifest.
- * The manifest digest is computed with image/manifest-digest.ts (the lead's shared helper, which also strips
- * schema-1 JWS signatures as c/image does).
+ * The manifest digest is computed by src/manifest/ (which also strips schema-1 JWS signatures as c/image does).
  */
 
 export type DockerSourceOptions = RegistryOptions;
