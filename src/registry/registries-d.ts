@@ -1,4 +1,4 @@
-import { readdir, readFile, stat } from 'node:fs/promises';
+import { opendir, readFile, stat } from 'node:fs/promises';
 import { join, posix } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { ImageSourceError } from '../errors.js';
@@ -64,13 +64,12 @@ export async function loadAndMergeRegistriesD(dir: string): Promise<RegistriesDC
 
   let names: string[];
   try {
-    // Go's Readdirnames returns directory order; c/image's duplicate errors name files in that order. We sort so the
-    // result (and which pair a duplicate error names) is reproducible; the merged configuration is the same.
-    names = (await readdir(dir)).sort();
+    names = await directoryOrder(dir);
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
     if (code === 'ENOENT') return { dir, docker };
-    throw new ImageSourceError(`open ${dir}: ${errnoText(e)}`);
+    // os.Open succeeds on a file; Go's Readdirnames then fails.
+    throw new ImageSourceError(`${code === 'ENOTDIR' ? 'readdirent' : 'open'} ${dir}: ${errnoText(e)}`);
   }
   for (const name of names) {
     if (!name.endsWith('.yaml')) continue;
@@ -104,6 +103,16 @@ export async function loadAndMergeRegistriesD(dir: string): Promise<RegistriesDC
     }
   }
   return { dir, docker, ...(defaultDocker !== undefined ? { defaultDocker } : {}) };
+}
+
+/**
+ * Go's Readdirnames: the names in directory (getdents) order, which decides which pair c/image's duplicate-definition
+ * errors name. Node's readdir sorts them; opendir's iterator does not.
+ */
+async function directoryOrder(dir: string): Promise<string[]> {
+  const names: string[] = [];
+  for await (const entry of await opendir(dir)) names.push(entry.name);
+  return names;
 }
 
 /** One file, decoded the way yaml.v3 decodes into c/image's struct (lenient scalars, YAML 1.1 booleans for bools). */

@@ -253,6 +253,14 @@ export function configurationCases(): ConfigCase[] {
   add({ row: '8', name: 'two documents: only the second enables attachments', image: SIGNED, ...regd('default-docker:\n  use-sigstore-attachments: false\n---\ndefault-docker:\n  use-sigstore-attachments: true\n') });
   add({ row: '8', name: 'a second document that would not parse', image: SIGNED, ...regd('default-docker:\n  use-sigstore-attachments: true\n---\n[unclosed\n') });
 
+  // ---- lower: texts around configuration files
+  add({ row: 'lower', name: '--registries.d naming a file, not a directory', image: SIGNED, ...regd(''), args: ['--policy', '{W}/key1.json', '--registries.d', '{W}/key1.json', '--tls-verify=false'], skopeoGlobal: ['--policy', '{W}/key1.json', '--registries.d', '{W}/key1.json'] });
+  add({
+    row: 'lower', name: 'default-docker defined in two registries.d files: named in directory order', image: SIGNED, ...regd(ATTACHMENTS),
+    files: { 'key1.json': SIGSTORE_KEY1, 'regd/b.yaml': ATTACHMENTS, 'regd/a.yaml': ATTACHMENTS, 'regd/c.yaml': ATTACHMENTS },
+  });
+  add({ row: 'lower', name: '--creds with an empty username is refused before anything', image: UNSIGNED, ...accept(['--tls-verify=false', '--creds', ':pw']), skopeoCopy: ['--src-tls-verify=false', '--src-creds', ':pw'] });
+
   // ---- rows 9, 10: lookaside locations, read inside the policy evaluation
   const lookaside = (where: string) => ({
     args: ['--policy', '{W}/gpg1.json', '--registries.d', '{W}/regd', '--tls-verify=false'],

@@ -69,7 +69,7 @@ function classifySkopeo(code: number, log: string): Outcome {
   if (code === 0) return { kind: 'allowed', exit: 0 };
   const fatal = [...log.matchAll(/^time="[^"]*" level=fatal msg=("(?:[^"\\]|\\.)*")$/gm)].pop();
   const msg = fatal ? goUnquote(fatal[1]!) : log.trim().split('\n').pop() ?? '';
-  if (/^(invalid argument |unknown flag|unknown shorthand flag|flag needs an argument)/.test(msg)) return { kind: 'usage', message: msg, exit: code };
+  if (/^(invalid argument |unknown flag|unknown shorthand flag|flag needs an argument|username can't be empty|credentials can't be empty)/.test(msg)) return { kind: 'usage', message: msg, exit: code };
   const i = msg.indexOf('Source image rejected: ');
   if (i !== -1) return { kind: 'rejected', message: msg.slice(i + 'Source image rejected: '.length), exit: code };
   return { kind: 'error', message: msg, exit: code };
@@ -86,7 +86,7 @@ function classifyImgpolicy(code: number, stdout: string, stderr: string): Outcom
   const r = parsed?.results?.[0];
   if (r) return { kind: r.verdict, ...(r.error ? { message: r.error.message } : {}), exit: code };
   const first = stderr.split('\n').find((l) => l.trim() !== '') ?? '';
-  if (code === 3 && first.startsWith('error: ')) return { kind: 'usage', message: first.slice('error: '.length), exit: code };
+  if (code === 3 && (first.startsWith('error: ') || first.startsWith('imgpolicy: --'))) return { kind: 'usage', message: first.slice('error: '.length), exit: code };
   return { kind: 'error', message: `no JSON (exit ${code}): ${first || stdout.slice(0, 200)}`, exit: code };
 }
 

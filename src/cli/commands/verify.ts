@@ -19,7 +19,8 @@ import { renderText } from '../output/text.js';
 import { describePolicyError } from '../policy-load.js';
 import { parseDockerReference } from '../../reference/index.js';
 import { asImgpolicyError } from '../../errors.js';
-import { goPathError } from '../../go/os.js';
+import { pathError } from '../../go/os.js';
+import { parseCreds } from '../../registry/credentials.js';
 
 export const OUTPUT_FORMATS = ['text', 'json', 'junit', 'sarif'] as const;
 export type OutputFormat = (typeof OUTPUT_FORMATS)[number];
@@ -114,6 +115,15 @@ export async function runVerify(images: string[], opts: VerifyOptions, pe: Proce
   if (!Number.isInteger(jobs) || jobs < 1 || jobs > 64) {
     io.stderr(`--jobs must be a whole number from 1 to 64\n`);
     return EXIT.usage;
+  }
+  if (opts.creds !== undefined) {
+    // skopeo refuses bad --creds before anything else (and the value, which holds a password, is never echoed).
+    try {
+      parseCreds(opts.creds);
+    } catch (e) {
+      io.stderr(`imgpolicy: --creds: ${(e as Error).message}\n`);
+      return EXIT.usage;
+    }
   }
   if ((opts.inPlace || opts.pinDir !== undefined && opts.pinDir !== 'imgpolicy-pinned') && !opts.pin) {
     io.stderr('--in-place and --pin-dir only apply with --pin\n');
@@ -250,7 +260,8 @@ async function readReferenceList(path: string, asGiven: string): Promise<string>
   try {
     return await readFile(path, 'utf8');
   } catch (e) {
-    throw new Error(`--from-file: ${goPathError('open', asGiven, e)}`);
+    // Reading a directory fails in read(2), not open(2), in Go.
+    throw new Error(`--from-file: ${pathError((e as NodeJS.ErrnoException).code === 'EISDIR' ? 'read' : 'open', asGiven, e).message}`);
   }
 }
 
