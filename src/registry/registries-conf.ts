@@ -50,9 +50,6 @@ export interface RegistriesConf {
   readonly credentialHelpers?: readonly string[];
 }
 
-/** The credential helper name that stands for the auth files (c/image sysregistriesv2.AuthenticationFileHelper). */
-export const AUTH_FILE_HELPER = 'containers-auth.json';
-
 export interface PullSource {
   readonly endpoint: Endpoint;
   /** The physical reference to read from this endpoint. */
