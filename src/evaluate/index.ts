@@ -1,4 +1,4 @@
-import { ImageSourceError, PolicyRequirementError, asImgpolicyError, type ImgpolicyError } from '../errors.js';
+import { EvaluationError, ImageSourceError, PolicyRequirementError, asImgpolicyError, type ImgpolicyError } from '../errors.js';
 import { Trace } from '../trace.js';
 import { manifestDigest, type ImageSource } from '../image/index.js';
 import { requirementsForImageRef, type Policy, type PolicyRequirement } from '../policy/index.js';
@@ -45,11 +45,11 @@ export async function isRunningImageAllowed(
     try {
       outcome = await evaluateRequirement(req, i, image, ctx);
     } catch (e) {
-      // Fail closed: an error while evaluating (e.g. fetching signatures) is this requirement's denial. c/image reads
-      // signatures inside the policy evaluation, so a registry or lookaside failure there is a *rejection*
-      // ("Source image rejected: …"), not an image that could not be read.
+      // Fail closed: an error while evaluating (e.g. fetching signatures) is this requirement's denial. c/image
+      // reads signatures inside the policy evaluation, so a registry failure there (a `.sig` manifest answering
+      // 500, an unreachable lookaside) is "Source image rejected" (exit 1), not an unreadable image.
       const err = asImgpolicyError(e);
-      outcome = { index: i, type: req.type, allowed: false, error: err instanceof ImageSourceError ? new PolicyRequirementError(err.message) : err };
+      outcome = { index: i, type: req.type, allowed: false, error: err instanceof ImageSourceError ? new EvaluationError(err.message) : err };
     }
     outcomes.push(outcome);
     if (!outcome.allowed) {
@@ -82,13 +82,14 @@ export async function evaluateImageAsPullWould(
   } catch (e) {
     const err = asImgpolicyError(e);
     const ref = image.reference;
-    // The docker source already words its failure as c/image's "initializing source …"; others get c/image's
-    // copy-time wording for an unreadable top-level manifest.
     // The docker source already words its failure as c/image's "initializing source …", and the platform choice
     // in a list is made after copy's MIME-type check ("choosing an image from manifest list …"); anything else
     // failed in that check and gets its wording.
     const error =
-      err instanceof ImageSourceError && (err.message.startsWith('initializing source ') || err.message.startsWith('choosing an image from manifest list '))
+      err instanceof ImageSourceError &&
+      (err.message.startsWith('initializing source ') ||
+        err.message.startsWith('choosing an image from manifest list ') ||
+        err.message.startsWith('copying system image from manifest list: '))
         ? err
         : new ImageSourceError(`determining manifest MIME type for ${ref.toString()}: ${err.message}`);
     const selected = requirementsForImageRef(policy, ref, new Trace());

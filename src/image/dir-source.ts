@@ -4,7 +4,8 @@ import type { ImageReference } from '../reference/index.js';
 import { readFileLimited, isNotFound } from './files.js';
 import { parseSignatureBlob } from './signature-blob.js';
 import type { ImageSource, Manifest, Signature } from './types.js';
-import { ImageSourceError } from '../errors.js';
+import { EvaluationError, ImageSourceError } from '../errors.js';
+import { goQuote } from '../go/fmt.js';
 
 /**
  * c/image's `dir:` transport: `manifest.json` plus `signature-1`, `signature-2`, … (reading stops at the first
@@ -37,7 +38,13 @@ async function readDirSignatures(directory: string): Promise<Signature[]> {
       if (isNotFound(e)) break;
       throw e;
     }
-    out.push(parseSignatureBlob(blob));
+    try {
+      out.push(parseSignatureBlob(blob));
+    } catch (e) {
+      // c/image dir_src.go: `parsing signature %q: %w`; the error reaches the policy check, so skopeo/CRI-O report a
+      // rejection ("Source image rejected: …", exit 1), not an unreadable image.
+      throw new EvaluationError(`parsing signature ${goQuote(join(directory, `signature-${i}`))}: ${(e as Error).message}`);
+    }
   }
   return out;
 }

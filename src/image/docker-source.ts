@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto';
 import { ImageSourceError, ImgpolicyError } from '../errors.js';
 import { LIMITS } from '../limits.js';
 import { DockerImageReference, type DockerReference, type ImageReference } from '../reference/index.js';
@@ -59,6 +58,8 @@ export interface DockerImageSource extends ImageSource {
 const OCI_MANIFEST = 'application/vnd.oci.image.manifest.v1+json';
 const OCI_INDEX = 'application/vnd.oci.image.index.v1+json';
 const DOCKER_LIST = 'application/vnd.docker.distribution.manifest.list.v2+json';
+/** c/image copy: every failure while copying the chosen instance of a manifest list. */
+const LIST_INSTANCE_PREFIX = 'copying system image from manifest list: ';
 
 interface Opened {
   client: RegistryClient;
@@ -191,9 +192,15 @@ export function openDockerImageSource(ref: ImageReference, opts: DockerSourceOpt
       trace.debug(line, { instance: instance.digest, platform: instance.platform ?? null });
       notes.push(line);
       validateDigest(instance.digest, (m) => m);
-      const m = await o.client.fetchManifest(instance.digest);
-      checkContentDigestHeader(m, trace);
-      verifyDigest(m.bytes, instance.digest);
+      let m;
+      try {
+        m = await o.client.fetchManifest(instance.digest);
+        checkContentDigestHeader(m, trace);
+        verifyDigest(m.bytes, instance.digest);
+      } catch (e) {
+        // c/image copySingleImage reads the instance (isMultiImage → Manifest) under these two prefixes.
+        throw new ImageSourceError(`${LIST_INSTANCE_PREFIX}determining manifest MIME type for ${ref.toString()}: ${(e as Error).message}`);
+      }
       return { manifest: { bytes: m.bytes, mimeType: m.mimeType || guessMIMEType(m.bytes) }, instanceDigest: instance.digest };
     })());
 
@@ -279,17 +286,28 @@ export function openDockerImageSource(ref: ImageReference, opts: DockerSourceOpt
     }
     const layers = parseAttachmentManifest(fetched.bytes, sigRef);
     trace.debug(`Found a sigstore attachment manifest with ${layers.length} layers`, { layers: layers.length });
-    if (layers.length > LIMITS.maxSigstoreAttachments) {
-      throw new ImageSourceError(`sigstore attachment manifest ${sigRef} has ${layers.length} layers, more than the ${LIMITS.maxSigstoreAttachments} imgpolicy reads`);
-    }
-    // The blobs are independent: fetch them at once (one round trip instead of one per signature). Each fetch's
-    // debug lines are buffered and appended in layer order, and the first failing layer (in order) is the error,
-    // as in c/image's sequential loop. Layers naming the same blob (two signatures over one payload) share a fetch.
+    // No count limit: c/image reads every layer; the 4 MiB manifest bound is the bound.
+    // The blobs are independent: fetch a few at once (sigstoreFetchConcurrency). Each fetch's debug lines are
+    // buffered and appended in layer order, and the first failing layer (in order) is the error, as in c/image's
+    // sequential loop. Layers naming the same blob (two signatures over one payload) share a fetch.
     const fetches = new Map<string, { trace: Trace; p: Promise<Uint8Array> }>();
+    const slots = { free: LIMITS.sigstoreFetchConcurrency as number, waiting: [] as (() => void)[] };
+    const limited = async <T>(f: () => Promise<T>): Promise<T> => {
+      if (slots.free === 0) await new Promise<void>((r) => slots.waiting.push(r));
+      else slots.free--;
+      try {
+        return await f();
+      } finally {
+        const next = slots.waiting.shift();
+        if (next) next();
+        else slots.free++;
+      }
+    };
     for (const layer of layers) {
       if (fetches.has(layer.digest)) continue;
       const t = new Trace();
-      const p = client.fetchBlob(layer.digest, LIMITS.maxSignatureBytes, t);
+      // c/image getBlob: a layer's `urls` are tried before the registry.
+      const p = limited(() => client.fetchBlob(layer.digest, LIMITS.maxSignatureBytes, t, layer.urls));
       p.catch(() => undefined); // awaited below, in order
       fetches.set(layer.digest, { trace: t, p });
     }
@@ -366,11 +384,8 @@ export function sigstoreAttachmentTag(digest: string): string {
 function verifyDigest(bytes: Uint8Array, expected: string): void {
   const colon = expected.indexOf(':');
   const algorithm = expected.slice(0, colon);
-  let ok: boolean;
-  if (algorithm === 'sha256') ok = manifestDigest(bytes) === expected;
-  else if (algorithm === 'sha384' || algorithm === 'sha512') ok = `${algorithm}:${createHash(algorithm).update(bytes).digest('hex')}` === expected;
-  else throw new ImageSourceError(`computing manifest digest: unsupported digest algorithm`);
-  if (!ok) throw new ImageSourceError(`Manifest does not match provided manifest digest ${expected}`);
+  // c/image MatchesDigest computes the sha256 digest only: any other algorithm never matches.
+  if (algorithm !== 'sha256' || manifestDigest(bytes) !== expected) throw new ImageSourceError(`Manifest does not match provided manifest digest ${expected}`);
 }
 
 /**
@@ -422,6 +437,7 @@ interface AttachmentLayer {
   digest: string;
   mediaType: string;
   annotations: Record<string, string>;
+  urls?: string[];
 }
 
 /** manifest.OCI1FromManifest: JSON, then c/image's "ambiguous manifest" check, wrapped as `parsing manifest %s: %w`. */
@@ -456,10 +472,12 @@ function parseAttachmentManifest(bytes: Uint8Array, sigRef: string): AttachmentL
         annotations[k] = v;
       }
     }
+    const urls = Array.isArray(d['urls']) ? d['urls'].filter((u): u is string => typeof u === 'string') : [];
     return {
       digest: typeof d['digest'] === 'string' ? d['digest'] : '',
       mediaType: typeof d['mediaType'] === 'string' ? d['mediaType'] : '',
       annotations,
+      ...(urls.length > 0 ? { urls } : {}),
     };
   });
 }
