@@ -52,7 +52,7 @@ export interface VerifyOptions extends ImageAccessOptions {
   basePolicy?: string;
   fulcioCa?: string;
   rekorPublicKey?: string;
-  noMatchPolicy?: 'deny' | 'allow';
+  onNoMatch?: 'deny' | 'allow';
   keySecret?: string[];
 }
 
@@ -248,7 +248,11 @@ export async function runVerify(images: string[], opts: VerifyOptions, pe: Proce
       return EXIT.usage;
     }
     const { runWhatIf } = await import('../what-if.js');
-    return runWhatIf(requests, { ...opts, failOnNewlyAllowed: failOn.has('newly-allowed') }, pe, io);
+    try {
+      return await runWhatIf(requests, { ...opts, failOnNewlyAllowed: failOn.has('newly-allowed') }, pe, io);
+    } finally {
+      await cluster?.cleanup();
+    }
   }
 
   // ---- evaluate
