@@ -12,7 +12,7 @@ import { evaluateImageAsPullWould } from '../evaluate/index.js';
 import type { ImageSource } from '../image/index.js';
 import type { EvaluationResult } from '../evaluate/index.js';
 import type { Policy } from '../policy/index.js';
-import { parseDockerReference, parseImageReference, type ImageReference } from '../reference/index.js';
+import { isKnownTransport, parseDockerReference, parseImageReference, type ImageReference } from '../reference/index.js';
 import { evaluationContext, policyFileReader, type ProcessEnv } from './context.js';
 import { explainRejection } from './explain-rejection.js';
 import { exitCodeForError, EXIT } from './exit-codes.js';
@@ -192,12 +192,19 @@ async function verifyTask(
   }
   if (t.namespaceSource !== undefined) ctx.trace.info(`Namespace ${JSON.stringify(t.choice.namespace ?? '')} from ${t.namespaceSource}`, { namespaceSource: t.namespaceSource });
   let ref: ImageReference;
+  try {
+    ref = parseImageReference(t.evaluate, { cwd: pe.cwd });
+  } catch (e) {
+    // skopeo/CRI-O parse the name before anything else: the policy never runs, and the image is an error of its
+    // own (the batch goes on), worded as c/image's alltransports error.
+    const error = new ImageSourceError(`Invalid source name ${withTransport(t.evaluate)}: ${(e as Error).message}`);
+    return { ...withPolicy, error, exitCode: exitCodeForError(error), seconds: seconds(), traceEvents: ctx.trace.events };
+  }
   let source: ImageSource;
   const limits = effectiveTimeouts(opts.timeout, pe.env);
   // Aborted when the image's deadline passes: every request, retry sleep and token fetch of this image stops.
   const deadline = new AbortController();
   try {
-    ref = parseImageReference(t.evaluate, { cwd: pe.cwd });
     // A source shared by several tasks (one image under several policies) lives under the first task's deadline.
     source = await sharedSource(t.evaluate, opts.sources, () =>
       openImageSource(ref, opts, pe, ctx.trace, session, { ...(limits.requestMs !== undefined ? { requestMs: limits.requestMs } : {}), cancel: deadline.signal }),
@@ -291,6 +298,12 @@ async function evaluateEveryPlatform(
     ...(r.result.allowed ? {} : { message: r.result.error?.message ?? 'not allowed' }),
   }));
   return { listDigest: list.digest, platforms, chosen: { result: worst.result, source: worst.source } };
+}
+
+/** The name as skopeo is given it: imgpolicy's bare references are `docker://` ones. */
+function withTransport(input: string): string {
+  const colon = input.indexOf(':');
+  return colon !== -1 && isKnownTransport(input.slice(0, colon)) ? input : `docker://${input}`;
 }
 
 function sharedSource(key: string, sources: Map<string, Promise<ImageSource>> | undefined, open: () => Promise<ImageSource>): Promise<ImageSource> {

@@ -54,6 +54,7 @@ export async function openImageSource(
         ...(platform ? { platform } : {}),
         env: pe.env,
         homeDir: pe.homeDir,
+        ...(pe.etcDir ? { etcDir: pe.etcDir } : {}),
         trace,
         pool: session.registryPool(),
       });

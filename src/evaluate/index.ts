@@ -82,10 +82,14 @@ export async function evaluateImageAsPullWould(
   } catch (e) {
     const err = asImgpolicyError(e);
     const ref = image.reference;
-    // The docker source already words its failure as c/image's "initializing source …"; others get c/image's
-    // copy-time wording for an unreadable top-level manifest.
+    // The docker source already words its failure as c/image's "initializing source …", and the platform choice
+    // in a list is made after copy's MIME-type check ("choosing an image from manifest list …"); anything else
+    // failed in that check and gets its wording.
     const error =
-      err instanceof ImageSourceError && (err.message.startsWith('initializing source ') || err.message.startsWith('copying system image from manifest list: '))
+      err instanceof ImageSourceError &&
+      (err.message.startsWith('initializing source ') ||
+        err.message.startsWith('choosing an image from manifest list ') ||
+        err.message.startsWith('copying system image from manifest list: '))
         ? err
         : new ImageSourceError(`determining manifest MIME type for ${ref.toString()}: ${err.message}`);
     const selected = requirementsForImageRef(policy, ref, new Trace());
@@ -99,6 +103,17 @@ export async function evaluateImageAsPullWould(
     };
   }
   const result = await isRunningImageAllowed(policy, image, ctx);
+  if (result.allowed) {
+    // After the policy allows it, a pull copies the image's signatures with it (c/image copy reads them unless told
+    // to remove them): signatures that cannot be read fail the pull even under insecureAcceptAnything.
+    try {
+      await image.signatures();
+    } catch (e) {
+      const fromList = image.notes?.some((n) => n.startsWith('Source is a manifest list')) === true;
+      const error = new ImageSourceError(`${fromList ? 'copying system image from manifest list: ' : ''}reading signatures: ${asImgpolicyError(e).message}`);
+      return { ...result, allowed: false, error, manifestDigest: digest };
+    }
+  }
   return { ...result, manifestDigest: digest };
 }
 

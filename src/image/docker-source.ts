@@ -6,6 +6,7 @@ import {
   isManifestUnknownError,
   lookasideBaseURL,
   lookasideSignatureURL,
+  type LookasideURL,
   effectiveEuid,
   loadRegistriesD,
   memoTraced,
@@ -62,7 +63,7 @@ const LIST_INSTANCE_PREFIX = 'copying system image from manifest list: ';
 
 interface Opened {
   client: RegistryClient;
-  lookasideBase: URL;
+  lookasideBase: LookasideURL;
   useAttachments: boolean;
   toplevel: { bytes: Uint8Array; mimeType: string };
 }
@@ -100,7 +101,11 @@ export function openDockerImageSource(ref: ImageReference, opts: DockerSourceOpt
           throw new ImageSourceError(`reading images from docker: reference ${goQuote(ref.stringWithinTransport())} without a tag or digest is not supported`);
         }
         // Once per run: every image of a batch reads the same registries.d and registries.conf (debug lines replayed).
-        const rdOpts = { ...(opts.registriesDir !== undefined ? { registriesDir: opts.registriesDir } : {}), homeDir: opts.homeDir };
+        const rdOpts = {
+          ...(opts.registriesDir !== undefined ? { registriesDir: opts.registriesDir } : {}),
+          ...(opts.etcDir !== undefined ? { etcDir: opts.etcDir } : {}),
+          homeDir: opts.homeDir,
+        };
         const config = await memoTraced(pool, `registries.d\0${JSON.stringify(rdOpts)}`, trace, (t) => loadRegistriesD({ ...rdOpts, trace: t }));
         const rcOpts = {
           ...(opts.registriesConf !== undefined ? { registriesConf: opts.registriesConf } : {}),
@@ -151,7 +156,11 @@ export function openDockerImageSource(ref: ImageReference, opts: DockerSourceOpt
   async function openAttempt(config: RegistriesDConfig, conf: RegistriesConf, source: PullSource): Promise<Opened> {
     const phys = source.reference;
     const physRef = new DockerImageReference(phys);
-    const endpointOpts: RegistryOptions = { ...opts, tlsVerify: opts.tlsVerify ?? !source.endpoint.insecure };
+    const endpointOpts: RegistryOptions = {
+      ...opts,
+      tlsVerify: opts.tlsVerify ?? !source.endpoint.insecure,
+      ...(conf.credentialHelpers ? { credentialHelpers: conf.credentialHelpers } : {}),
+    };
     if (phys.domain !== dref!.domain) delete endpointOpts.creds;
     const client = await openRegistryClient(phys.domain, phys.path, endpointOpts, { pool, trace });
     const lookasideBase = lookasideBaseURL(config, physRef, { homeDir: opts.homeDir, euid: effectiveEuid(opts) }, trace);
@@ -227,7 +236,7 @@ export function openDockerImageSource(ref: ImageReference, opts: DockerSourceOpt
       let where: string;
       switch (url.protocol) {
         case 'file:': {
-          const path = decodeURIComponent(url.pathname);
+          const path = decodeURIComponent((url as URL).pathname);
           where = goQuote(path);
           trace.debug(`Reading ${path}`);
           try {
@@ -241,7 +250,7 @@ export function openDockerImageSource(ref: ImageReference, opts: DockerSourceOpt
         case 'http:':
         case 'https:':
           where = url.href;
-          blob = await o.client.fetchLookasideSignature(url);
+          blob = await o.client.fetchLookasideSignature(url as URL);
           break;
         default:
           throw new ImageSourceError(`Unsupported scheme when reading signature from ${url.href}`);

@@ -165,6 +165,9 @@ export function goTransportError(method: string, url: string, e: unknown, timeou
   return new ImageSourceError(`${op} ${goQuote(url)}: ${goCause(url, e, timeoutMs)}`);
 }
 
+/** Go ≥ 1.20 wraps every certificate verification failure in tls.CertificateVerificationError. */
+const TLS_VERIFY_PREFIX = 'tls: failed to verify certificate: ';
+
 function goCause(url: string, e: unknown, timeoutMs: number): string {
   const err = e as { code?: string; name?: string; message?: string; cause?: unknown; host?: string; cert?: { subjectaltname?: string } };
   const cause = err.cause as typeof err | undefined;
@@ -194,14 +197,14 @@ function goCause(url: string, e: unknown, timeoutMs: number): string {
     case 'SELF_SIGNED_CERT_IN_CHAIN':
     case 'DEPTH_ZERO_SELF_SIGNED_CERT':
     case 'CERT_UNTRUSTED':
-      return 'x509: certificate signed by unknown authority';
+      return `${TLS_VERIFY_PREFIX}x509: certificate signed by unknown authority`;
     case 'CERT_HAS_EXPIRED':
     case 'CERT_NOT_YET_VALID':
-      return 'x509: certificate has expired or is not yet valid';
+      return `${TLS_VERIFY_PREFIX}x509: certificate has expired or is not yet valid`;
     case 'ERR_TLS_CERT_ALTNAME_INVALID': {
       const alt = (err.cert ?? cause?.cert)?.subjectaltname;
       const names = alt ? alt.split(/,\s*/).map((s) => s.replace(/^(DNS|IP Address):/, '')).join(', ') : 'other names';
-      return `x509: certificate is valid for ${names}, not ${u.hostname.replace(/^\[|\]$/g, '')}`;
+      return `${TLS_VERIFY_PREFIX}x509: certificate is valid for ${names}, not ${u.hostname.replace(/^\[|\]$/g, '')}`;
     }
     case 'ERR_SSL_WRONG_VERSION_NUMBER':
     case 'ERR_SSL_PACKET_LENGTH_TOO_LONG':

@@ -61,7 +61,7 @@ describeWithRegistry('CI gate over manifests (issue 14)', () => {
     writeFileSync(join(dir, 'm.yaml'), text);
     return dir;
   };
-  const base = () => ['verify', '--tls-verify', 'false', '--policy', policy, '--registries.d', regd];
+  const base = () => ['verify', '--tls-verify=false', '--policy', policy, '--registries.d', regd];
   const env = (extra: Record<string, string> = {}) => ({ HOME: join(work, 'home'), ...extra });
 
   test('row 14: a list with only amd64 signed is rejected by default (arm64 nodes pull the unsigned instance)', async () => {

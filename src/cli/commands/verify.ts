@@ -25,6 +25,8 @@ import { describePolicyError } from '../policy-load.js';
 import { parseDockerReference } from '../../reference/index.js';
 import { asImgpolicyError } from '../../errors.js';
 import { VERSION } from '../../version.js';
+import { pathError } from '../../go/os.js';
+import { parseCreds } from '../../registry/credentials.js';
 
 export const OUTPUT_FORMATS = ['text', 'json', 'junit', 'sarif'] as const;
 /** Findings that warn by default and fail the run with `--fail-on`. */
@@ -155,6 +157,15 @@ export async function runVerify(images: string[], opts: VerifyOptions, pe: Proce
     io.stderr(`--jobs must be a whole number from 1 to 64\n`);
     return EXIT.usage;
   }
+  if (opts.creds !== undefined) {
+    // skopeo refuses bad --creds before anything else (and the value, which holds a password, is never echoed).
+    try {
+      parseCreds(opts.creds);
+    } catch (e) {
+      io.stderr(`imgpolicy: --creds: ${(e as Error).message}\n`);
+      return EXIT.usage;
+    }
+  }
   const failOn = new Set((opts.failOn ?? []).flatMap((v) => v.split(',')).map((v) => v.trim()).filter((v) => v !== ''));
   for (const f of failOn) {
     if (!(FAIL_ON as readonly string[]).includes(f)) {
@@ -179,11 +190,14 @@ export async function runVerify(images: string[], opts: VerifyOptions, pe: Proce
   }
   try {
     if (opts.fromFile !== undefined) {
-      const text = opts.fromFile === '-' ? await (io.readStdin?.() ?? Promise.resolve('')) : await readFile(resolve(pe.cwd, opts.fromFile), 'utf8');
+      const text = opts.fromFile === '-' ? await (io.readStdin?.() ?? Promise.resolve('')) : await readReferenceList(resolve(pe.cwd, opts.fromFile), opts.fromFile);
       for (const raw of text.split(/\r?\n/)) {
         const line = raw.replace(/\s+#.*$/, '').trim();
         if (line === '' || line.startsWith('#')) continue;
-        requests.push({ input: line, evaluate: line, ...(opts.namespace !== undefined ? { namespace: opts.namespace } : {}) });
+        // A list is what the cluster runs (`kubectl get pods … -o jsonpath`): read each as CRI-O pulls it, so that
+        // `name:tag@digest` (what --pin writes) is judged as `name@digest`, exactly as in a manifest.
+        const evaluate = hasTransport(line) ? line : criOReference(line).stripped ? criOReference(line).evaluate : line;
+        requests.push({ input: line, evaluate, ...(opts.namespace !== undefined ? { namespace: opts.namespace } : {}) });
       }
     }
     if (opts.manifests?.length) {
@@ -310,9 +324,13 @@ export async function runVerify(images: string[], opts: VerifyOptions, pe: Proce
   // ---- notes
   const tagOnly = reports.filter((r) => verdictOf(r) === 'allowed' && isTagReference(r.evaluated ?? r.input) && !r.pin?.written);
   if (tagOnly.length > 0 && !opts.pin) {
+    const where = opts.output === 'text' ? 'printed above' : opts.output === 'json' ? "in each result's manifestDigest" : 'in the report';
+    const fromManifests = tagOnly.some((r) => (r.occurrences?.length ?? 0) > 0);
     notes.warnings.push(
       `${tagOnly.length} allowed image${tagOnly.length === 1 ? ' was' : 's were'} verified by tag only: a tag can be moved to other content between this check and the node's pull. ` +
-        `Deploy the digests printed above, or rerun with --pin to rewrite the manifests to name:tag@digest.`,
+        (fromManifests
+          ? `Deploy the digests ${where} (name@sha256:…), or rerun with --pin to rewrite the manifests to name:tag@digest.`
+          : `Deploy by digest (name@sha256:…, the digests ${where}).`),
     );
   }
   const unreadable = reports.filter((r) => verdictOf(r) === 'allowed' && r.manifestDigest === undefined);
@@ -324,10 +342,18 @@ export async function runVerify(images: string[], opts: VerifyOptions, pe: Proce
       `${shortNames.length} manifest image(s) are short names (${shortNames.slice(0, 5).join(', ')}${shortNames.length > 5 ? ', …' : ''}): they were evaluated as docker.io/…, but CRI-O resolves short names through the node's registries.conf (aliases, unqualified-search-registries), which can pull them from another registry. Write fully qualified names (registry/repository:tag).`,
     );
   }
-  // A policy that does not load: skopeo's message, once per file, on stderr (each image also carries it).
-  const policyErrors = new Set<string>();
-  for (const r of reports) if (r.error?.kind === 'policy-format' || r.error?.kind === 'usage') policyErrors.add(describePolicyError(r.error));
-  for (const m of policyErrors) io.stderr(m + '\n');
+  // `name:tag@digest` as an argument: c/image refuses it (and so do we, with its words); say what CRI-O would pull.
+  for (const input of images) {
+    const crio = hasTransport(input) ? undefined : criOReference(input);
+    if (crio?.stripped) notes.warnings.push(`${input}: c/image refuses a tag and a digest together; CRI-O pulls it as ${crio.evaluate.replace(/^docker:\/\//, '')}: give that form (or use -f/--from-file, which read it as CRI-O does)`);
+  }
+  // A policy that does not load: skopeo's message, once per file, on stderr for machine formats (the text output
+  // already shows it, with its position, under each image it governs).
+  if (opts.output !== 'text') {
+    const policyErrors = new Set<string>();
+    for (const r of reports) if (r.error?.kind === 'policy-format' || r.error?.kind === 'usage') policyErrors.add(describePolicyError(r.error));
+    for (const m of policyErrors) io.stderr(m + '\n');
+  }
 
   // A finding beside the verdicts (never changing one): only manifests know namespaces and pull policies.
   notes.findings = opts.manifests?.length ? findCacheBypass(reports, opts.namespace ?? 'default') : [];
@@ -380,6 +406,20 @@ function isShortName(image: string): boolean {
   if (slash === -1) return true;
   const first = image.slice(0, slash);
   return !(first.includes('.') || first.includes(':') || first === 'localhost');
+}
+
+/** `--from-file`: Go's wording for a list that cannot be read, not Node's (`ENOENT: …`). */
+async function readReferenceList(path: string, asGiven: string): Promise<string> {
+  try {
+    return await readFile(path, 'utf8');
+  } catch (e) {
+    // Reading a directory fails in read(2), not open(2), in Go.
+    throw new Error(`--from-file: ${pathError((e as NodeJS.ErrnoException).code === 'EISDIR' ? 'read' : 'open', asGiven, e).message}`);
+  }
+}
+
+function hasTransport(input: string): boolean {
+  return /^(docker|dir|oci|oci-archive|docker-archive|containers-storage|docker-daemon|sif|tarball|atomic):/.test(input);
 }
 
 function isTagReference(input: string): boolean {

@@ -26,6 +26,8 @@ export function renderText(reports: readonly ImageReport[], c: ChalkInstance, no
       out += `    ${reason ? c.red(reason + ': ') : ''}${e.message}\n`;
       const hint = errorHint(e.message);
       if (hint) out += c.yellow(`    hint: ${hint}\n`);
+      const at = (e as { position?: { path: string; line: number; column: number } }).position;
+      if (at) out += c.dim(`    at ${at.path} (line ${at.line}, column ${at.column})\n`);
     }
     const policyNote = r.policySource === 'namespace' ? ` (namespace ${r.namespace} policy)` : r.namespace !== undefined && r.policySource === 'global' ? ` (no policy for namespace ${r.namespace}: global policy)` : '';
     const x = r.explanation;

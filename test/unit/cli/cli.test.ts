@@ -165,7 +165,8 @@ describe('formatters', () => {
     expect(r.stderr).not.toMatch(/\n\s+at /);
     const none = await runCLI(['verify', '--policy', '/nonexistent/policy.json', 'busybox']);
     expect(none.code).toBe(3);
-    expect(none.stderr).toContain('/nonexistent/policy.json');
+    // The policy error is shown once (in the text output, under the image), not also on stderr.
+    expect((none.stdout + none.stderr).split('open /nonexistent/policy.json: no such file or directory').length - 1).toBe(1);
     expect(none.stderr).not.toMatch(/\n\s+at /);
   });
 });
