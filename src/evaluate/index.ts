@@ -1,6 +1,7 @@
 import { ImageSourceError, PolicyRequirementError, asImgpolicyError, type ImgpolicyError } from '../errors.js';
 import { Trace } from '../trace.js';
-import { manifestDigest, type ImageSource } from '../image/index.js';
+import { manifestDigest, type ImageSource, type Manifest } from '../image/index.js';
+import { ManifestFormatError, parseManifestByType } from '../manifest/index.js';
 import { requirementsForImageRef, type Policy, type PolicyRequirement } from '../policy/index.js';
 import { evaluateSignedBy } from './requirements/signed-by.js';
 import { evaluateInsecureAcceptAnything, evaluateReject, evaluateSignedBaseLayer } from './requirements/simple.js';
@@ -73,16 +74,16 @@ export async function evaluateImageAsPullWould(
   image: ImageSource,
   ctx: EvaluationContext,
 ): Promise<EvaluationResult> {
-  let digest: string;
+  let manifest: Manifest;
   try {
-    digest = manifestDigest((await image.manifest()).bytes);
+    manifest = await image.manifest();
   } catch (e) {
     const err = asImgpolicyError(e);
     const ref = image.reference;
     // The docker source already words its failure as c/image's "initializing source …"; others get c/image's
     // copy-time wording for an unreadable top-level manifest.
     const error =
-      err instanceof ImageSourceError && err.message.startsWith('initializing source ')
+      err instanceof ImageSourceError && /^(initializing source |parsing primary manifest as list |choosing an image from manifest list |Unexpectedly received a manifest list)/.test(err.message)
         ? err
         : new ImageSourceError(`determining manifest MIME type for ${ref.toString()}: ${err.message}`);
     const selected = requirementsForImageRef(policy, ref, new Trace());
@@ -95,8 +96,26 @@ export async function evaluateImageAsPullWould(
       trace: ctx.trace.events,
     };
   }
+  // The digest is only reported here: a schema-1 manifest whose JWS libtrust refuses has none, and c/image meets
+  // that error inside the policy (as the requirement's rejection), not before it.
+  let digest: string | undefined;
+  try {
+    digest = manifestDigest(manifest.bytes);
+  } catch {
+    digest = undefined;
+  }
   const result = await isRunningImageAllowed(policy, image, ctx);
-  return { ...result, manifestDigest: digest };
+  const withDigest = { ...result, ...(digest !== undefined ? { manifestDigest: digest } : {}) };
+  if (!result.allowed) return withDigest;
+  // c/image copySingleImage, right after the policy: image.FromUnparsedImage parses the manifest as its MIME type
+  // says (manifest.FromBlob). A manifest it cannot parse is an error even though the policy allowed it.
+  try {
+    parseManifestByType(manifest.bytes, manifest.mimeType);
+  } catch (e) {
+    if (!(e instanceof ManifestFormatError)) throw e;
+    return { ...withDigest, allowed: false, error: new ImageSourceError(`initializing image from source ${image.reference.toString()}: ${e.message}`) };
+  }
+  return withDigest;
 }
 
 async function evaluateRequirement(

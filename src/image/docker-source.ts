@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto';
 import { ImageSourceError, ImgpolicyError } from '../errors.js';
 import { LIMITS } from '../limits.js';
 import { DockerImageReference, type DockerReference, type ImageReference } from '../reference/index.js';
@@ -32,7 +31,15 @@ import {
 import { Trace } from '../trace.js';
 import { goQuote } from '../go/fmt.js';
 import { readFileLimited, isNotFound } from './files.js';
-import { manifestDigest } from '../manifest/digest.js';
+import {
+  DOCKER_LIST,
+  OCI_MANIFEST,
+  isMultiImage,
+  manifestDigest,
+  parseList,
+  parseOCI1,
+  type OCILayer,
+} from '../manifest/index.js';
 import { discoverBundles } from './referrers.js';
 import { parseSignatureBlob } from './signature-blob.js';
 import type { BundleAttachment, ImageSource, Manifest, Signature, SigstoreSignature } from './types.js';
@@ -45,8 +52,8 @@ import type { BundleAttachment, ImageSource, Manifest, Signature, SigstoreSignat
  *  - the signatures are c/image's list, in its order: simple-signing signatures from the lookaside (or the
  *    X-Registry-Supports-Signatures API), then — only if registries.d enables `use-sigstore-attachments` — every
  *    layer of the `sha256-<hex>.sig` attachment manifest.
- * The manifest digest is computed with image/manifest-digest.ts (the lead's shared helper, which also strips
- * schema-1 JWS signatures as c/image does).
+ * Every document is read by src/manifest/ with Go's decoder and c/image's struct shapes (case-insensitive members,
+ * last occurrence wins, merges, type errors): a registry answer means here what it means to CRI-O.
  */
 
 export type DockerSourceOptions = RegistryOptions;
@@ -55,10 +62,6 @@ export interface DockerImageSource extends ImageSource {
   /** Releases keep-alive sockets when this source created its own connection pool. */
   close(): Promise<void>;
 }
-
-const OCI_MANIFEST = 'application/vnd.oci.image.manifest.v1+json';
-const OCI_INDEX = 'application/vnd.oci.image.index.v1+json';
-const DOCKER_LIST = 'application/vnd.docker.distribution.manifest.list.v2+json';
 
 interface Opened {
   client: RegistryClient;
@@ -167,13 +170,16 @@ export function openDockerImageSource(ref: ImageReference, opts: DockerSourceOpt
       const o = await open();
       const top = o.toplevel;
       if (dref.digest !== undefined) verifyDigest(top.bytes, dref.digest);
-      if (top.mimeType !== DOCKER_LIST && top.mimeType !== OCI_INDEX) {
-        return { manifest: { bytes: top.bytes, mimeType: top.mimeType || guessMIMEType(top.bytes) } };
-      }
+      if (!isMultiImage(top.mimeType)) return { manifest: { bytes: top.bytes, mimeType: top.mimeType } };
       // c/image copy (CopySystemImage): the policy runs on the instance for this platform, never on the list.
+      let entries: ListEntry[];
+      try {
+        entries = parseList(top.bytes, top.mimeType);
+      } catch (e) {
+        throw new ImageSourceError(`parsing primary manifest as list for ${ref.toString()}: ${(e as Error).message}`);
+      }
       let instance: ListEntry;
       try {
-        const entries = parseList(top.bytes, top.mimeType);
         const choice = typeof opts.platform === 'string' ? parsePlatformChoice(opts.platform) : opts.platform;
         instance = chooseInstance(top.mimeType === DOCKER_LIST ? 'docker-list' : 'oci-index', entries, wantedPlatforms(choice));
       } catch (e) {
@@ -186,7 +192,9 @@ export function openDockerImageSource(ref: ImageReference, opts: DockerSourceOpt
       const m = await o.client.fetchManifest(instance.digest);
       checkContentDigestHeader(m, trace);
       verifyDigest(m.bytes, instance.digest);
-      return { manifest: { bytes: m.bytes, mimeType: m.mimeType || guessMIMEType(m.bytes) }, instanceDigest: instance.digest };
+      // c/image copySingleImage: the instance's own MIME type is checked before the policy runs.
+      if (isMultiImage(m.mimeType)) throw new ImageSourceError('Unexpectedly received a manifest list instead of a manifest for a single image');
+      return { manifest: { bytes: m.bytes, mimeType: m.mimeType }, instanceDigest: instance.digest };
     })());
 
   const readSignatures = (): Promise<Signature[]> =>
@@ -354,15 +362,15 @@ export function sigstoreAttachmentTag(digest: string): string {
   return digest.replace(':', '-') + '.sig';
 }
 
-/** c/image UnparsedImage.Manifest: a manifest read for a digest must be that digest. */
+/** c/image UnparsedImage.Manifest: a manifest read for a digest must be that digest (MatchesDigest: sha256 only). */
 function verifyDigest(bytes: Uint8Array, expected: string): void {
-  const colon = expected.indexOf(':');
-  const algorithm = expected.slice(0, colon);
-  let ok: boolean;
-  if (algorithm === 'sha256') ok = manifestDigest(bytes) === expected;
-  else if (algorithm === 'sha384' || algorithm === 'sha512') ok = `${algorithm}:${createHash(algorithm).update(bytes).digest('hex')}` === expected;
-  else throw new ImageSourceError(`computing manifest digest: unsupported digest algorithm`);
-  if (!ok) throw new ImageSourceError(`Manifest does not match provided manifest digest ${expected}`);
+  let actual: string;
+  try {
+    actual = manifestDigest(bytes);
+  } catch (e) {
+    throw new ImageSourceError(`computing manifest digest: ${(e as Error).message}`);
+  }
+  if (actual !== expected) throw new ImageSourceError(`Manifest does not match provided manifest digest ${expected}`);
 }
 
 /**
@@ -388,87 +396,12 @@ function checkContentDigestHeader(m: { bytes: Uint8Array; dockerContentDigest?: 
   }
 }
 
-function parseList(bytes: Uint8Array, mimeType: string): ListEntry[] {
-  let doc: unknown;
+/** manifest.OCI1FromManifest over a `.sig` attachment manifest, wrapped as `parsing manifest %s: %w`. */
+function parseAttachmentManifest(bytes: Uint8Array, sigRef: string): OCILayer[] {
   try {
-    doc = JSON.parse(Buffer.from(bytes).toString('utf8'));
-  } catch (e) {
-    throw new ImageSourceError(`parsing primary manifest as list: ${(e as Error).message}`);
-  }
-  const manifests = (doc as { manifests?: unknown } | null)?.manifests;
-  if (manifests !== undefined && manifests !== null && !Array.isArray(manifests)) {
-    throw new ImageSourceError(`unmarshaling ${mimeType === DOCKER_LIST ? 'Schema2List' : 'OCI1Index'}: json: cannot unmarshal into manifests`);
-  }
-  return ((manifests as unknown[] | null | undefined) ?? []).map((m) => {
-    const e = (m ?? {}) as Record<string, unknown>;
-    return {
-      digest: typeof e['digest'] === 'string' ? e['digest'] : '',
-      ...(typeof e['mediaType'] === 'string' ? { mediaType: e['mediaType'] } : {}),
-      ...(e['platform'] && typeof e['platform'] === 'object' ? { platform: e['platform'] as ListEntry['platform'] } : {}),
-      ...(e['annotations'] && typeof e['annotations'] === 'object' ? { annotations: e['annotations'] as Record<string, string> } : {}),
-    };
-  });
-}
-
-interface AttachmentLayer {
-  digest: string;
-  mediaType: string;
-  annotations: Record<string, string>;
-}
-
-/** manifest.OCI1FromManifest: JSON, then c/image's "ambiguous manifest" check, wrapped as `parsing manifest %s: %w`. */
-function parseAttachmentManifest(bytes: Uint8Array, sigRef: string): AttachmentLayer[] {
-  let doc: unknown;
-  try {
-    doc = JSON.parse(Buffer.from(bytes).toString('utf8'));
+    return parseOCI1(bytes).layers;
   } catch (e) {
     throw new ImageSourceError(`parsing manifest ${sigRef}: ${(e as Error).message}`);
-  }
-  if (typeof doc !== 'object' || doc === null || Array.isArray(doc)) {
-    throw new ImageSourceError(`parsing manifest ${sigRef}: json: cannot unmarshal ${Array.isArray(doc) ? 'array' : typeof doc} into Go value of type manifest.OCI1`);
-  }
-  const o = doc as Record<string, unknown>;
-  const present = (k: string): boolean => Object.keys(o).some((key) => key.toLowerCase() === k.toLowerCase() && o[key] !== null);
-  const unexpected = ['fsLayers', 'history', 'manifests'].filter(present);
-  if (unexpected.length > 0) {
-    throw new ImageSourceError(
-      `parsing manifest ${sigRef}: rejecting ambiguous manifest, unexpected fields []string{${unexpected.map((u) => JSON.stringify(u)).join(', ')}} in supposedly ${OCI_MANIFEST}`,
-    );
-  }
-  const layers = o['layers'];
-  if (layers === undefined || layers === null) return [];
-  if (!Array.isArray(layers)) throw new ImageSourceError(`parsing manifest ${sigRef}: json: cannot unmarshal into Go struct field Manifest.layers`);
-  return layers.map((l) => {
-    const d = (l ?? {}) as Record<string, unknown>;
-    const annotations: Record<string, string> = {};
-    const ann = d['annotations'];
-    if (ann && typeof ann === 'object' && !Array.isArray(ann)) {
-      for (const [k, v] of Object.entries(ann)) {
-        if (typeof v !== 'string') throw new ImageSourceError(`parsing manifest ${sigRef}: json: cannot unmarshal into Go struct field Descriptor.layers.annotations of type string`);
-        annotations[k] = v;
-      }
-    }
-    return {
-      digest: typeof d['digest'] === 'string' ? d['digest'] : '',
-      mediaType: typeof d['mediaType'] === 'string' ? d['mediaType'] : '',
-      annotations,
-    };
-  });
-}
-
-/** Enough of c/image GuessMIMEType for a registry that sent no Content-Type (reporting only). */
-function guessMIMEType(bytes: Uint8Array): string {
-  try {
-    const o = JSON.parse(Buffer.from(bytes).toString('utf8')) as Record<string, unknown>;
-    if (typeof o['mediaType'] === 'string') return o['mediaType'];
-    if (o['schemaVersion'] === 1) {
-      return o['signatures'] !== undefined && o['signatures'] !== null
-        ? 'application/vnd.docker.distribution.manifest.v1+prettyjws'
-        : 'application/vnd.docker.distribution.manifest.v1+json';
-    }
-    return '';
-  } catch {
-    return '';
   }
 }
 
