@@ -1,4 +1,4 @@
-import { ImageSourceError, PolicyRequirementError, asImgpolicyError, type ImgpolicyError } from '../errors.js';
+import { EvaluationError, ImageSourceError, PolicyRequirementError, asImgpolicyError, type ImgpolicyError } from '../errors.js';
 import { Trace } from '../trace.js';
 import { manifestDigest, type ImageSource, type Manifest } from '../image/index.js';
 import { ManifestFormatError, parseManifestByType } from '../manifest/index.js';
@@ -46,8 +46,11 @@ export async function isRunningImageAllowed(
     try {
       outcome = await evaluateRequirement(req, i, image, ctx);
     } catch (e) {
-      // Fail closed: an error while evaluating (e.g. fetching signatures) is this requirement's denial.
-      outcome = { index: i, type: req.type, allowed: false, error: asImgpolicyError(e) };
+      // Fail closed: an error while evaluating (e.g. fetching signatures) is this requirement's denial — and, as in
+      // c/image ("Source image rejected: %w"), a rejection: a `.sig` manifest that does not parse is not an
+      // error about reading the image, it is a reason the image is not allowed.
+      const err = asImgpolicyError(e);
+      outcome = { index: i, type: req.type, allowed: false, error: err.kind === 'image-source' ? new EvaluationError(err.message) : err };
     }
     outcomes.push(outcome);
     if (!outcome.allowed) {
@@ -83,7 +86,7 @@ export async function evaluateImageAsPullWould(
     // The docker source already words its failure as c/image's "initializing source …"; others get c/image's
     // copy-time wording for an unreadable top-level manifest.
     const error =
-      err instanceof ImageSourceError && /^(initializing source |parsing primary manifest as list |choosing an image from manifest list |Unexpectedly received a manifest list)/.test(err.message)
+      err instanceof ImageSourceError && /^(initializing source |parsing primary manifest as list |choosing an image from manifest list |copying system image from manifest list: )/.test(err.message)
         ? err
         : new ImageSourceError(`determining manifest MIME type for ${ref.toString()}: ${err.message}`);
     const selected = requirementsForImageRef(policy, ref, new Trace());

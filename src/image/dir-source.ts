@@ -9,6 +9,7 @@ import { readFileLimited, isNotFound } from './files.js';
 import { parseSignatureBlob } from './signature-blob.js';
 import type { ImageSource, Manifest, Signature } from './types.js';
 import { ImageSourceError } from '../errors.js';
+import { goQuote } from '../go/fmt.js';
 
 /**
  * c/image's `dir:` transport: `manifest.json` plus `signature-1`, `signature-2`, … (reading stops at the first
@@ -45,18 +46,25 @@ async function readDirManifest(ref: ImageReference, directory: string, opts: { p
     throw new ImageSourceError(`choosing an image from manifest list ${ref.toString()}: ${(e as Error).message}`);
   }
   opts.trace?.debug(`Source is a manifest list; copying (only) instance ${digest} for current system`, { instance: digest });
+  // c/image copySingleImage on the instance: its errors read "copying system image from manifest list: …".
+  const onInstance = (what: string) => new ImageSourceError(`copying system image from manifest list: ${what}`);
   const hex = /^[a-z0-9]+:([0-9a-f]+)$/.exec(digest)?.[1];
-  if (hex === undefined) throw new ImageSourceError(`invalid instance digest ${JSON.stringify(digest)}`);
-  const instance = await readFileLimited(join(directory, `${hex}.manifest.json`), LIMITS.maxManifestBytes, 'manifest');
+  if (hex === undefined) throw onInstance(`determining manifest MIME type for ${ref.toString()}: invalid instance digest ${JSON.stringify(digest)}`);
+  let instance: Uint8Array;
+  try {
+    instance = await readFileLimited(join(directory, `${hex}.manifest.json`), LIMITS.maxManifestBytes, 'manifest');
+  } catch (e) {
+    throw onInstance(`determining manifest MIME type for ${ref.toString()}: ${(e as Error).message}`);
+  }
   let actual: string;
   try {
     actual = manifestDigest(instance);
   } catch (e) {
-    throw new ImageSourceError(`computing manifest digest: ${(e as Error).message}`);
+    throw onInstance(`determining manifest MIME type for ${ref.toString()}: computing manifest digest: ${(e as Error).message}`);
   }
-  if (actual !== digest) throw new ImageSourceError(`Manifest does not match provided manifest digest ${digest}`);
+  if (actual !== digest) throw onInstance(`determining manifest MIME type for ${ref.toString()}: Manifest does not match provided manifest digest ${digest}`);
   const instanceType = guessMIMEType(instance);
-  if (isMultiImage(instanceType)) throw new ImageSourceError('Unexpectedly received a manifest list instead of a manifest for a single image');
+  if (isMultiImage(instanceType)) throw onInstance('Unexpectedly received a manifest list instead of a manifest for a single image');
   return { manifest: { bytes: instance, mimeType: instanceType }, instance: hex };
 }
 
@@ -74,7 +82,11 @@ async function readDirSignatures(directory: string, instanceHex: string | undefi
       if (isNotFound(e)) break;
       throw e;
     }
-    out.push(parseSignatureBlob(blob));
+    try {
+      out.push(parseSignatureBlob(blob));
+    } catch (e) {
+      throw new ImageSourceError(`parsing signature ${goQuote(join(directory, `${prefix}signature-${i}`))}: ${(e as Error).message}`);
+    }
   }
   return out;
 }

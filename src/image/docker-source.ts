@@ -188,12 +188,20 @@ export function openDockerImageSource(ref: ImageReference, opts: DockerSourceOpt
       const line = `Source is a manifest list; copying (only) instance ${instance.digest} for current system`;
       trace.debug(line, { instance: instance.digest, platform: instance.platform ?? null });
       notes.push(line);
-      validateDigest(instance.digest, (m) => m);
-      const m = await o.client.fetchManifest(instance.digest);
-      checkContentDigestHeader(m, trace);
-      verifyDigest(m.bytes, instance.digest);
-      // c/image copySingleImage: the instance's own MIME type is checked before the policy runs.
-      if (isMultiImage(m.mimeType)) throw new ImageSourceError('Unexpectedly received a manifest list instead of a manifest for a single image');
+      // c/image copySingleImage on the instance: its errors read "copying system image from manifest list: …",
+      // reading it (and checking its digest) also "determining manifest MIME type for <ref>: …".
+      const onInstance = (what: string) => new ImageSourceError(`copying system image from manifest list: ${what}`);
+      let m: Awaited<ReturnType<RegistryClient['fetchManifest']>>;
+      try {
+        validateDigest(instance.digest, (msg) => msg);
+        m = await o.client.fetchManifest(instance.digest);
+        checkContentDigestHeader(m, trace);
+        verifyDigest(m.bytes, instance.digest);
+      } catch (e) {
+        throw onInstance(`determining manifest MIME type for ${ref.toString()}: ${(e as Error).message}`);
+      }
+      // The instance's own MIME type is checked before the policy runs.
+      if (isMultiImage(m.mimeType)) throw onInstance('Unexpectedly received a manifest list instead of a manifest for a single image');
       return { manifest: { bytes: m.bytes, mimeType: m.mimeType }, instanceDigest: instance.digest };
     })());
 
