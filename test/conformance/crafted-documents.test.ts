@@ -58,10 +58,16 @@ async function oracle(c: CraftedCase, logDir: string, i: number): Promise<{ answ
   return { answer: parseVerdictLine(r.stdout), ...(instance ? { instance } : {}) };
 }
 
+/**
+ * The CLI under test. CRAFTED_IMGPOLICY_BIN points the suite at another build (e.g. the code before a fix, to see
+ * which cases it fails); by default it is this checkout's bin/imgpolicy.js.
+ */
+const CLI = process.env.CRAFTED_IMGPOLICY_BIN ?? IMGPOLICY_BIN;
+
 /** One imgpolicy process per (policy, registries.d): verdicts, messages and the digest each result names. */
 async function ours(batch: CraftedCase[]): Promise<{ answer: Answer; digest?: string }[]> {
   const first = batch[0]!;
-  const args = [IMGPOLICY_BIN, 'verify', '--policy', first.policy, '--registries.d', first.registriesD, '--tls-verify=false', '--output', 'json', '--', ...batch.map((c) => c.image)];
+  const args = [CLI, 'verify', '--policy', first.policy, '--registries.d', first.registriesD, '--tls-verify=false', '--output', 'json', '--', ...batch.map((c) => c.image)];
   const r = await run(process.execPath, args, { timeoutMs: 300_000, env: { ...process.env, NO_COLOR: '1' } });
   let results: { verdict: Answer['verdict']; error?: { message: string }; manifestDigest?: string | null }[];
   try {
