@@ -11,11 +11,47 @@ export type ErrorKind =
   | 'evaluation' // any other failure while evaluating (key file unreadable, unsupported key…) ("plain")
   | 'usage'; // bad invocation
 
+/**
+ * The one table of what each kind means downstream, read by every formatter (text, JSON, JUnit, SARIF, GitHub),
+ * by the exit code and by `inspect`, so that one image is never classed differently by two outputs.
+ * - `verdict`: a kind that is a policy decision (or a failure while deciding) is a rejection; trouble reading the
+ *   image or the configuration means the image could not be evaluated — still never allowed.
+ * - `cimageClass`: the containers/image error type a Go caller would see (`errors.As` targets).
+ * - `kubeletReason`: CRI-O prefixes a pull failure with `SignatureValidationFailed` only for
+ *   PolicyRequirementError and InvalidSignatureError (spec §9); plain errors carry no reason.
+ */
+export interface ErrorKindFacts {
+  readonly verdict: 'rejected' | 'error';
+  /** The CLI's exit code for an image with this error (README: 1 rejected, 2 not evaluated, 3 usage/policy). */
+  readonly exitCode: 1 | 2 | 3;
+  readonly cimageClass: string;
+  readonly kubeletReason?: 'SignatureValidationFailed';
+}
+
+export const ERROR_KINDS: Readonly<Record<ErrorKind, ErrorKindFacts>> = {
+  'policy-format': { verdict: 'error', exitCode: 3, cimageClass: 'InvalidPolicyFormatError' },
+  'policy-requirement': {
+    verdict: 'rejected',
+    exitCode: 1,
+    cimageClass: 'PolicyRequirementError',
+    kubeletReason: 'SignatureValidationFailed',
+  },
+  'invalid-signature': {
+    verdict: 'rejected',
+    exitCode: 1,
+    cimageClass: 'InvalidSignatureError',
+    kubeletReason: 'SignatureValidationFailed',
+  },
+  'image-source': { verdict: 'error', exitCode: 2, cimageClass: 'Error' },
+  evaluation: { verdict: 'rejected', exitCode: 1, cimageClass: 'Error' },
+  usage: { verdict: 'error', exitCode: 3, cimageClass: 'Error' },
+};
+
 export abstract class ImgpolicyError extends Error {
   abstract readonly kind: ErrorKind;
-  /** The containers/image class name, for JSON output and for CRI-O-style classification. */
+  /** The containers/image class name, for every output and for CRI-O-style classification. */
   get className(): string {
-    return this.constructor.name;
+    return ERROR_KINDS[this.kind].cimageClass;
   }
 }
 

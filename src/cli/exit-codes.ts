@@ -1,4 +1,4 @@
-import type { ImgpolicyError } from '../errors.js';
+import { ERROR_KINDS, type ImgpolicyError } from '../errors.js';
 
 /**
  * Stable exit codes (documented in the README); CI gates branch on them.
@@ -15,16 +15,7 @@ export const EXIT = {
 } as const;
 
 export function exitCodeForError(e: ImgpolicyError | undefined): number {
-  if (!e) return EXIT.allowed;
-  switch (e.kind) {
-    case 'image-source':
-      return EXIT.couldNotEvaluate;
-    case 'policy-format':
-    case 'usage':
-      return EXIT.usage;
-    default:
-      return EXIT.rejected;
-  }
+  return e ? ERROR_KINDS[e.kind].exitCode : EXIT.allowed;
 }
 
 /** The worst of several images' codes: rejected beats could-not-evaluate beats allowed. */

@@ -7,7 +7,6 @@ import type { Trace } from '../trace.js';
 import type { ImageAccessOptions } from './options.js';
 import type { ProcessEnv } from './context.js';
 
-/** Opens the lazy image source for a reference's transport. Nothing is read until evaluation asks. */
 /** Connections and tokens shared by every image of one run; closed once at the end so the process can exit. */
 export class ImageSession {
   private pool: RegistryPool | undefined;
@@ -19,6 +18,7 @@ export class ImageSession {
   }
 }
 
+/** Opens the lazy image source for a reference's transport. Nothing is read until evaluation asks. */
 export async function openImageSource(
   ref: ImageReference,
   access: ImageAccessOptions,
@@ -38,7 +38,7 @@ export async function openImageSource(
       }
       break;
     case 'docker': {
-      // undici and the registry client cost ~150 ms to load: only docker: images pay for them.
+      // The registry client (node:https, TLS, credentials, registries.conf/.d) is only loaded for docker: images.
       const { openDockerImageSource } = await import('../image/docker-source.js');
       return openDockerImageSource(ref, {
         ...(access.authfile !== undefined ? { authfile: access.authfile } : {}),

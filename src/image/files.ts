@@ -1,52 +1,20 @@
-import { open } from 'node:fs/promises';
 import { ImageSourceError } from '../errors.js';
+import { isNotExist, readFile } from '../go/os.js';
 
 /**
- * Reads a whole file with a size cap, turning Node's errors into Go-shaped ones (`open /x: no such file or
- * directory`) because those are the texts c/image users see from skopeo and CRI-O.
+ * A bounded whole-file read for image layouts and lookaside signatures: Go's texts (`open /x: no such file or
+ * directory`), as an ImageSourceError because file trouble while reading an image is c/image's "plain" error.
+ * The errno travels as the error's `cause`, so a missing file can still be told apart ({@link isNotFound}).
  */
 export async function readFileLimited(path: string, limit: number, what = 'file'): Promise<Uint8Array> {
-  let handle;
   try {
-    handle = await open(path, 'r');
+    return await readFile(path, { limit, what });
   } catch (e) {
-    throw new ImageSourceError(goOpenError(path, e));
-  }
-  try {
-    // Read in chunks until EOF rather than trusting stat(): /proc files, pipes and devices report size 0, and a
-    // file may grow while we read it. At most `limit` bytes are ever held.
-    const chunks: Buffer[] = [];
-    let total = 0;
-    for (;;) {
-      const chunk = Buffer.alloc(Math.min(64 * 1024, limit + 1 - total));
-      const { bytesRead } = await handle.read(chunk, 0, chunk.length, null);
-      if (bytesRead === 0) break;
-      total += bytesRead;
-      if (total > limit) throw new ImageSourceError(`reading ${what} ${path}: exceeded maximum allowed size of ${limit} bytes`);
-      chunks.push(chunk.subarray(0, bytesRead));
-    }
-    return new Uint8Array(Buffer.concat(chunks, total));
-  } catch (e) {
-    if (e instanceof ImageSourceError) throw e;
-    throw new ImageSourceError(`read ${path}: ${(e as Error).message}`);
-  } finally {
-    await handle.close();
+    throw new ImageSourceError((e as Error).message, { cause: e });
   }
 }
 
+/** `os.IsNotExist` of a read error, also when it was wrapped by {@link readFileLimited}. */
 export function isNotFound(e: unknown): boolean {
-  return (e as NodeJS.ErrnoException | undefined)?.code === 'ENOENT' || /no such file or directory/.test(String((e as Error)?.message));
-}
-
-/** Go's os.PathError text for open(2) failures. */
-export function goOpenError(path: string, e: unknown): string {
-  const code = (e as NodeJS.ErrnoException | undefined)?.code;
-  const text: Record<string, string> = {
-    ENOENT: 'no such file or directory',
-    EACCES: 'permission denied',
-    EISDIR: 'is a directory',
-    ENOTDIR: 'not a directory',
-    ELOOP: 'too many levels of symbolic links',
-  };
-  return `open ${path}: ${(code && text[code]) ?? (e as Error)?.message ?? String(e)}`;
+  return isNotExist(e) || (e instanceof ImageSourceError && isNotExist(e.cause));
 }

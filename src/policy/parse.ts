@@ -6,7 +6,7 @@
  * document order (duplicate → unknown → the value's own errors, propagated without any prefix), and each object's
  * cross-field rules run after it has been read.
  */
-import { access, open } from 'node:fs/promises';
+import { access } from 'node:fs/promises';
 import { constants as fsConstants } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
@@ -15,6 +15,7 @@ import { EvaluationError, PolicyFormatError } from '../errors.js';
 import { LIMITS } from '../limits.js';
 import { validatePolicyScope } from '../reference/index.js';
 import { goQuote } from '../go/fmt.js';
+import { readFile } from '../go/os.js';
 import { cannotUnmarshal, fail, lenientType, paranoidObject } from './go-decode.js';
 import { JsonSyntaxError, readJson, type JsonNode } from '../go/encoding/json/scanner.js';
 import { parseSignedBaseLayer, parseTypeOnly } from './requirements/simple.js';
@@ -127,56 +128,12 @@ export async function loadPolicyFile(path: string): Promise<Policy> {
   }
 }
 
-/** Go's os.PathError texts for the errno values a policy read can realistically meet. */
-const ERRNO_TEXT: Readonly<Record<string, string>> = {
-  ENOENT: 'no such file or directory',
-  EACCES: 'permission denied',
-  EPERM: 'operation not permitted',
-  EISDIR: 'is a directory',
-  ENOTDIR: 'not a directory',
-  ELOOP: 'too many levels of symbolic links',
-  ENAMETOOLONG: 'file name too long',
-  EMFILE: 'too many open files',
-  EIO: 'input/output error',
-};
-
-function goPathError(op: string, path: string, e: unknown): EvaluationError {
-  const err = e as NodeJS.ErrnoException;
-  const text = (err.code !== undefined ? ERRNO_TEXT[err.code] : undefined) ?? err.message ?? String(e);
-  return new EvaluationError(`${op} ${path}: ${text}`);
-}
-
 /** Reads the whole file (c/image has no limit; we refuse absurd sizes rather than exhaust memory). */
 async function readPolicyBytes(path: string): Promise<Uint8Array> {
-  let handle;
   try {
-    handle = await open(path, 'r');
+    return await readFile(path, { limit: LIMITS.maxPolicyBytes });
   } catch (e) {
-    throw goPathError('open', path, e);
-  }
-  try {
-    const limit = LIMITS.maxPolicyBytes;
-    const chunks: Buffer[] = [];
-    let total = 0;
-    for (;;) {
-      const buf = Buffer.alloc(64 * 1024);
-      let bytesRead: number;
-      try {
-        ({ bytesRead } = await handle.read(buf, 0, buf.length, null));
-      } catch (e) {
-        // Opening a directory succeeds on Linux; reading it fails, and Go says `read <path>: is a directory`.
-        throw goPathError('read', path, e);
-      }
-      if (bytesRead === 0) break;
-      total += bytesRead;
-      if (total > limit) {
-        throw new EvaluationError(`read ${path}: exceeded maximum allowed size of ${limit} bytes`);
-      }
-      chunks.push(buf.subarray(0, bytesRead));
-    }
-    return new Uint8Array(Buffer.concat(chunks, total));
-  } finally {
-    await handle.close();
+    throw new EvaluationError((e as Error).message);
   }
 }
 

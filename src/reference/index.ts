@@ -33,5 +33,5 @@ export {
   TarballImageReference,
   type ParseImageReferenceOptions,
   type StorageSpec,
-} from './transports.js';
+} from './transports/index.js';
 export { isValidIdentityRemappingPrefix } from './remap-prefix.js';

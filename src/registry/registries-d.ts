@@ -2,6 +2,7 @@ import { readdir, readFile, stat } from 'node:fs/promises';
 import { join, posix } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { ImageSourceError } from '../errors.js';
+import { errnoText } from '../go/os.js';
 import type { DockerReference, ImageReference } from '../reference/index.js';
 import type { Trace } from '../trace.js';
 
@@ -67,7 +68,7 @@ export async function loadAndMergeRegistriesD(dir: string): Promise<RegistriesDC
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
     if (code === 'ENOENT') return { dir, docker };
-    throw new ImageSourceError(`open ${dir}: ${goErrnoText(e)}`);
+    throw new ImageSourceError(`open ${dir}: ${errnoText(e)}`);
   }
   for (const name of names) {
     if (!name.endsWith('.yaml')) continue;
@@ -78,7 +79,7 @@ export async function loadAndMergeRegistriesD(dir: string): Promise<RegistriesDC
     } catch (e) {
       const code = (e as NodeJS.ErrnoException).code;
       if (code === 'ENOENT') continue;
-      throw new ImageSourceError(`open ${path}: ${goErrnoText(e)}`);
+      throw new ImageSourceError(`open ${path}: ${errnoText(e)}`);
     }
     const file = await parseRegistriesDFile(text, path);
     if (file.defaultDocker !== undefined) {
@@ -321,13 +322,3 @@ function dockerRefOf(ref: ImageReference): DockerReference {
   return d;
 }
 
-function goErrnoText(e: unknown): string {
-  const code = (e as NodeJS.ErrnoException).code;
-  const texts: Record<string, string> = {
-    ENOENT: 'no such file or directory',
-    EACCES: 'permission denied',
-    ENOTDIR: 'not a directory',
-    EISDIR: 'is a directory',
-  };
-  return (code && texts[code]) ?? (e as Error).message;
-}

@@ -27,7 +27,7 @@ import { parseDockerReference, parseImageReference, ReferenceParseError } from '
 import { parseSignaturePayload } from '../../src/signature/payload.js';
 import { parseLeafCertFromPEM } from '../../src/signature/sigstore/certificates.js';
 import { DERError } from '../../src/go/encoding/asn1.js';
-import { goBase64Decode } from '../../src/signature/sigstore/go-base64.js';
+import { goBase64Decode } from '../../src/go/encoding/base64.js';
 import { verifySigstoreSignature } from '../../src/signature/sigstore/index.js';
 import { unmarshalPEMToPublicKey, KeyParseError } from '../../src/go/crypto/keys.js';
 import { pemDecode, trimSpace } from '../../src/go/encoding/pem.js';

@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { openDockerImageSource, type DockerSourceOptions } from '../../src/image/docker-source.js';
 import { LIMITS } from '../../src/limits.js';
 import { loadPolicyFile } from '../../src/policy/index.js';
-import { readJson } from '../../src/policy/json-reader.js';
+import { readJson } from '../../src/go/encoding/json/scanner.js';
 import { parseImageReference } from '../../src/reference/index.js';
 import { RegistryPool } from '../../src/registry/index.js';
 import { parseSignaturePayload } from '../../src/signature/payload.js';

@@ -1,4 +1,4 @@
-import type { ImgpolicyError } from '../../errors.js';
+import { ERROR_KINDS, type ImgpolicyError } from '../../errors.js';
 import type { EvaluationResult, ScopeMatch } from '../../evaluate/index.js';
 import type { TraceEvent } from '../../trace.js';
 import type { ImageOccurrence } from '../k8s/manifests.js';
@@ -63,34 +63,21 @@ export type Verdict = 'allowed' | 'rejected' | 'error';
 export function verdictOf(r: ImageReport): Verdict {
   if (r.result?.allowed) return 'allowed';
   const e = r.error ?? r.result?.error;
-  if (!e || e.kind === 'image-source' || e.kind === 'usage' || e.kind === 'policy-format') return 'error';
-  return 'rejected';
+  return e ? ERROR_KINDS[e.kind].verdict : 'error';
 }
 
 export function errorOf(r: ImageReport): ImgpolicyError | undefined {
   return r.error ?? r.result?.error;
 }
 
-/**
- * CRI-O prefixes a pull failure with `SignatureValidationFailed` (the kubelet's reason) only when the error is a
- * PolicyRequirementError or an InvalidSignatureError; plain errors are not prefixed (spec §9).
- */
+/** `SignatureValidationFailed` where CRI-O would give the kubelet that reason (see ERROR_KINDS). */
 export function kubeletReason(e: ImgpolicyError | undefined): string | undefined {
-  return e && (e.kind === 'policy-requirement' || e.kind === 'invalid-signature') ? 'SignatureValidationFailed' : undefined;
+  return e ? ERROR_KINDS[e.kind].kubeletReason : undefined;
 }
 
-/** c/image's class names, for JSON consumers that mirror CRI-O's classification. */
+/** c/image's class names, for consumers that mirror CRI-O's classification. */
 export function errorClass(e: ImgpolicyError): string {
-  switch (e.kind) {
-    case 'policy-requirement':
-      return 'PolicyRequirementError';
-    case 'invalid-signature':
-      return 'InvalidSignatureError';
-    case 'policy-format':
-      return 'InvalidPolicyFormatError';
-    default:
-      return 'Error';
-  }
+  return e.className;
 }
 
 /** `SignatureValidationFailed: <message>` where CRI-O would say so, else the message alone. */

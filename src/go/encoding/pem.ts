@@ -4,7 +4,7 @@
  * is consumed but nothing else (so "has trailing data" in the Rekor SET check is precise), headers are allowed.
  * The DER bytes are compared, never the PEM text, so the type and headers never matter for matching.
  */
-import { goBase64Decode } from '../../signature/sigstore/go-base64.js';
+import { goBase64Decode } from './base64.js';
 
 export interface PemBlock {
   readonly type: string;

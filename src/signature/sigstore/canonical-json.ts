@@ -6,11 +6,11 @@
  * A duplicate member name is an error here (cyberphone rejects it), not "last wins".
  */
 import { goQuote } from '../../go/fmt.js';
-import type { JValue } from './go-json.js';
+import type { GoJsonValue } from '../../go/encoding/json/decode.js';
 
 export class CanonicalizationError extends Error {}
 
-export function canonicalize(v: JValue): string {
+export function canonicalize(v: GoJsonValue): string {
   switch (v.kind) {
     case 'null':
       return 'null';

@@ -11,7 +11,7 @@
 import { InvalidSignatureError } from '../../errors.js';
 import { goQuote, goQuoteList } from '../../go/fmt.js';
 import { DERError, TAG, contents, parseOne } from '../../go/encoding/asn1.js';
-import { goQuoteBytes } from './go-bytes.js';
+import { goQuoteBytes } from '../../go/fmt.js';
 import type { PublicKey } from '../../go/crypto/keys.js';
 import type { FulcioTrustRoot, PKITrustRoot } from './trust-root.js';
 import { OID, unmarshalCertificatesFromPEM, verifyCertificate, verifyHostname, type Certificate } from '../../go/crypto/x509/x509.js';

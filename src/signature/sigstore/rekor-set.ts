@@ -11,8 +11,9 @@
  */
 import { createHash } from 'node:crypto';
 import { InvalidSignatureError } from '../../errors.js';
-import { goQuoteBytes, goHexDecode } from './go-bytes.js';
-import { goBase64Decode } from './go-base64.js';
+import { goQuoteBytes } from '../../go/fmt.js';
+import { goHexDecode } from '../../go/encoding/hex.js';
+import { goBase64Decode } from '../../go/encoding/base64.js';
 import { canonicalize } from './canonical-json.js';
 import {
   GoJSONError,
@@ -21,12 +22,12 @@ import {
   decodeInt64,
   decodeLenient,
   decodeString,
-  paranoidExactFields,
+  paranoidObjectExactFields,
   parseGoJSON,
-  type JValue,
+  type GoJsonValue,
   type LenientSchema,
   type LenientValue,
-} from './go-json.js';
+} from '../../go/encoding/json/decode.js';
 import { verifyECDSAASN1Digest, type PublicKey } from '../../go/crypto/keys.js';
 import { pemDecode } from '../../go/encoding/pem.js';
 
@@ -112,10 +113,10 @@ export function verifyRekorSET(
 ): RekorSETResult {
   // == Parse the SET (paranoid: exactly SignedEntryTimestamp and Payload).
   let setSignature: Uint8Array | undefined;
-  let setPayload: JValue = { kind: 'null' };
+  let setPayload: GoJsonValue = { kind: 'null' };
   jsonStep('', () => {
     const doc = parseGoJSON(setText);
-    paranoidExactFields(doc, {
+    paranoidObjectExactFields(doc, {
       SignedEntryTimestamp: (v) => {
         setSignature = decodeBytes(v);
       },
@@ -144,7 +145,7 @@ export function verifyRekorSET(
   let logIndex = 0n;
   let logID = '';
   jsonStep('parsing Rekor SET payload: ', () => {
-    paranoidExactFields(parseGoJSON(canonicalBytes), {
+    paranoidObjectExactFields(parseGoJSON(canonicalBytes), {
       body: (v) => {
         body = decodeBytes(v);
       },
@@ -170,7 +171,7 @@ export function verifyRekorSET(
     const data = decodeLenient(doc, DATA_SCHEMA);
     if (data.error) throw data.error;
     const o = asObj(data.value);
-    return { apiVersion: o?.['apiVersion'] as string | undefined, spec: o?.['spec'] as JValue | undefined };
+    return { apiVersion: o?.['apiVersion'] as string | undefined, spec: o?.['spec'] as GoJsonValue | undefined };
   });
   if (apiVersion === undefined) throw ise('missing Rekor SET Payload API version');
   if (apiVersion !== REKOR_HASHEDREKORD_V001_API_VERSION) {

@@ -21,7 +21,7 @@ import {
   SIGSTORE_SIGNATURE_ANNOTATION,
 } from './annotations.js';
 import { verifyFulcioCertificateAtTime, verifyPKI, type CertificateFacts } from './certificates.js';
-import { goBase64Decode } from './go-base64.js';
+import { goBase64Decode } from '../../go/encoding/base64.js';
 import { KeyParseError, keyFingerprint, loadVerifier, marshalPublicKeyToPEM, type PublicKey, type Verifier } from '../../go/crypto/keys.js';
 import { verifyRekorSET, type RekorSETResult } from './rekor-set.js';
 import { prepareTrustRoot } from './trust-root.js';

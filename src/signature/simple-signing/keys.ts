@@ -1,5 +1,6 @@
 import type { PublicKey } from 'openpgp';
 import { EvaluationError, ImgpolicyError } from '../../errors.js';
+import { errnoText } from '../../go/os.js';
 import { LIMITS } from '../../limits.js';
 import type { SignedByRequirement } from '../../policy/types.js';
 import type { VerifyContext } from '../types.js';
@@ -46,24 +47,12 @@ async function readKeyFile(path: string, ctx: VerifyContext): Promise<Uint8Array
   return data;
 }
 
-const ERRNO_TEXT: Record<string, string> = {
-  ENOENT: 'no such file or directory',
-  EACCES: 'permission denied',
-  EPERM: 'operation not permitted',
-  ENOTDIR: 'not a directory',
-  ELOOP: 'too many levels of symbolic links',
-  ENAMETOOLONG: 'file name too long',
-  EMFILE: 'too many open files',
-  EIO: 'input/output error',
-};
-
 export function goFileErrorMessage(path: string, e: unknown): string {
   const err = e as NodeJS.ErrnoException;
   const message = err instanceof Error ? err.message : String(e);
   if (/^(open|read) /.test(message)) return message; // already Go-shaped (the image layer's reader does this)
   if (err?.code === 'EISDIR') return `read ${path}: is a directory`; // Go's open succeeds, the read fails
-  const text = err?.code !== undefined ? ERRNO_TEXT[err.code] : undefined;
-  return `open ${path}: ${text ?? message}`;
+  return `open ${path}: ${errnoText(err)}`;
 }
 
 /** The private keyring of one signedBy evaluation: what GPGME's ephemeral home would hold. */

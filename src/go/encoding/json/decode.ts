@@ -13,7 +13,7 @@
  */
 import { GoBase64Error, goBase64Decode } from '../base64.js';
 import { goQuote } from '../../fmt.js';
-import { GoJSONError, type GoJsonEntry, type GoJsonValue } from './scanner.js';
+import { GoJSONError, readJson, type GoJsonEntry, type GoJsonValue } from './scanner.js';
 
 export { GoJSONError };
 
@@ -297,4 +297,9 @@ function decodeInto(
 /** The struct field a JSON member name selects: an exact match, else a case-insensitive one (Go's rule). */
 export function lenientField(names: readonly string[], key: string): string | undefined {
   return names.find((n) => n === key) ?? names.find((n) => foldEq(n, key));
+}
+
+/** `json.Unmarshal`'s first step: the whole input must be one valid JSON value (Go scanner messages). */
+export function parseGoJSON(input: string | Uint8Array): GoJsonValue {
+  return readJson(input, { positions: false }).root;
 }

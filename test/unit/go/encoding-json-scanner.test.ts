@@ -1,6 +1,6 @@
 import { describe, expect, test } from '@jest/globals';
 
-import { decodeGoUtf8, goQuoteByte, JsonSyntaxError, readJson, type JsonNode } from '../../../src/policy/json-reader.js';
+import { decodeGoUtf8, goQuoteByte, JsonSyntaxError, readJson, type JsonNode } from '../../../src/go/encoding/json/scanner.js';
 
 /** Go encoding/json's syntax-error texts (checkValid), with where we report them. */
 const syntaxErrors: { name: string; doc: string | Uint8Array; message: string; at: string }[] = [
