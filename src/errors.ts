@@ -49,9 +49,9 @@ export const ERROR_KINDS: Readonly<Record<ErrorKind, ErrorKindFacts>> = {
 
 export abstract class ImgpolicyError extends Error {
   abstract readonly kind: ErrorKind;
-  /** The containers/image class name, for every output and for CRI-O-style classification. */
+  /** Our error type's name (`ImageSourceError`, …); outputs print ERROR_KINDS' c/image class instead. */
   get className(): string {
-    return ERROR_KINDS[this.kind].cimageClass;
+    return this.constructor.name;
   }
 }
 

@@ -1,5 +1,5 @@
 import { plainDetail } from './detail.js';
-import { errorOf, kubeletReason, verdictOf, type ImageReport } from './result.js';
+import { errorClass, errorOf, kubeletReason, verdictOf, type ImageReport } from './result.js';
 
 /**
  * JUnit XML (the Jenkins/Ant dialect every CI reads: GitLab `artifacts:reports:junit`, Jenkins, Azure, CircleCI,
@@ -55,7 +55,7 @@ export function renderJUnit(reports: readonly ImageReport[], now: Date = new Dat
       }
       const e = errorOf(r);
       const tag = v === 'rejected' ? 'failure' : 'error';
-      const type = kubeletReason(e) ?? (e ? e.className : 'Error');
+      const type = kubeletReason(e) ?? (e ? errorClass(e) : 'Error');
       out += `>\n      <${tag} message="${attr(e?.message ?? v)}" type="${attr(type)}">${text(plainDetail(r))}</${tag}>\n    </testcase>\n`;
     }
     out += '  </testsuite>\n';

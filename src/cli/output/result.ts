@@ -77,7 +77,7 @@ export function kubeletReason(e: ImgpolicyError | undefined): string | undefined
 
 /** c/image's class names, for consumers that mirror CRI-O's classification. */
 export function errorClass(e: ImgpolicyError): string {
-  return e.className;
+  return ERROR_KINDS[e.kind].cimageClass;
 }
 
 /** `SignatureValidationFailed: <message>` where CRI-O would say so, else the message alone. */

@@ -1,5 +1,5 @@
 import { plainDetail } from './detail.js';
-import { errorOf, kubeletReason, verdictOf, type ImageReport } from './result.js';
+import { errorClass, errorOf, kubeletReason, verdictOf, type ImageReport } from './result.js';
 
 /**
  * SARIF 2.1.0 (GitHub code scanning `upload-sarif`, GitLab, Azure DevOps): one result per place a rejected or
@@ -52,7 +52,7 @@ export function renderSARIF(reports: readonly ImageReport[], version: string): s
         ...(r.manifestDigest ? { manifestDigest: r.manifestDigest } : {}),
         ...(r.policyPath ? { policy: r.policyPath } : {}),
         ...(r.namespace !== undefined ? { namespace: r.namespace } : {}),
-        ...(e ? { errorClass: e.className } : {}),
+        ...(e ? { errorClass: errorClass(e) } : {}),
       },
       // Stable across runs, so code scanning tracks "the same problem" instead of opening a new alert each time.
       partialFingerprints: { imageReference: r.input },

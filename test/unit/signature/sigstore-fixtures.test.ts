@@ -14,21 +14,10 @@ import type { SigstoreSignedRequirement } from '../../../src/policy/types.js';
 import { verifySigstoreSignature } from '../../../src/signature/sigstore/index.js';
 import { Trace } from '../../../src/trace.js';
 import { loadRequirement, testContext } from './sigstore-helpers.js';
+import type { Variant } from '../../../fixtures/generate-sigstore.js';
 
 const ROOTS = (process.env['IMGPOLICY_SIGSTORE_FIXTURES'] ?? join(process.cwd(), 'fixtures', 'sigstore')).split(delimiter);
 
-interface Variant {
-  name: string;
-  description: string;
-  image: string;
-  requirement: Record<string, unknown>;
-  verdict: 'accept' | 'reject';
-  errorClass?: string;
-  message?: string;
-  now?: string;
-  dockerReference?: string;
-  mode?: string;
-}
 describe.each(ROOTS.map((r) => [relative(process.cwd(), r), r]))('generated sigstore fixtures in %s', (_label, ROOT) => {
   const index = JSON.parse(readFileSync(join(ROOT, 'index.json'), 'utf8')) as { manifestDigest: string; variants: Variant[] };
 
