@@ -3,7 +3,7 @@
  * struct shapes, the same ambiguity check, the same error texts. What comes out is only what c/image reads.
  */
 import { goQuote } from '../go/fmt.js';
-import { GoStruct, goUnmarshal, sliceOf, str, stringMapOf, structOf, type GoValue } from '../go/encoding/json/unmarshal.js';
+import { GoStruct, goUnmarshal, sliceOf, str, stringMapOf, structOf, type GoStructType, type GoValue } from '../go/encoding/json/unmarshal.js';
 import { DOCKER_LIST, DOCKER_SCHEMA1, DOCKER_SCHEMA1_SIGNED, DOCKER_SCHEMA2, OCI_INDEX, OCI_MANIFEST, normalizedMIMEType } from './media-types.js';
 import { DETECTED_FIELDS, OCI1, OCI1_INDEX, SCHEMA1, SCHEMA2, SCHEMA2_LIST } from './shapes.js';
 
@@ -141,14 +141,56 @@ export function parseManifestByType(manifest: Uint8Array, mimeType: string): voi
   throw new ManifestFormatError(`Unimplemented manifest MIME type ${goQuote(mimeType)} (normalized as ${goQuote(normalized)})`);
 }
 
+/** manifest.Schema1V1Compatibility (the members initialize() and fixManifestLayers() read). */
+const V1_COMPATIBILITY: GoStructType = {
+  k: 'struct',
+  name: 'Schema1V1Compatibility',
+  typeName: 'manifest.Schema1V1Compatibility',
+  fields: [
+    { json: 'id', type: { k: 'string' } },
+    { json: 'parent', type: { k: 'string' } },
+    { json: 'comment', type: { k: 'string' } },
+    { json: 'created', type: { k: 'raw' } },
+    { json: 'container_config', type: { k: 'struct', name: 'schema1V1CompatibilityContainerConfig', typeName: 'manifest.schema1V1CompatibilityContainerConfig', fields: [{ json: 'Cmd', type: { k: 'slice', elem: { k: 'string' } } }] } },
+    { json: 'author', type: { k: 'string' } },
+    { json: 'throwaway', type: { k: 'bool' } },
+  ],
+};
+
+/** What time.Time.UnmarshalJSON accepts without doubt: a quoted RFC 3339 time (or null). Anything else is refused. */
+const RFC3339 = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$/;
+
 /**
- * Schema1.initialize + fixManifestLayers are not reproduced (v1Compatibility JSON, layer-ID chains): a schema-1
- * manifest that passes the checks above is refused rather than guessed at, unless it is trivially c/image's
- * "no FSLayers" / length mismatch case, whose texts we know.
+ * Schema1.initialize + fixManifestLayers: history and fsLayers agree, each v1Compatibility is a JSON object with a
+ * 64-hex id, and the ids form a parent chain. The `created` member is a Go time.Time whose parser we do not
+ * reproduce: a value other than null or a plain RFC 3339 string is refused (never accepted on a guess).
  */
 function validateSchema1(s1: GoValue): void {
   const fsLayers = sliceOf(s1, 'fsLayers') ?? [];
   const history = sliceOf(s1, 'history') ?? [];
   if (fsLayers.length !== history.length) throw new ManifestFormatError('length of history not equal to number of layers');
   if (fsLayers.length === 0) throw new ManifestFormatError('no FSLayers in manifest');
+  const imgs = history.map((h, i) => {
+    const r = goUnmarshal(Buffer.from(str(h, 'v1Compatibility')), V1_COMPATIBILITY);
+    if (r.error) throw new ManifestFormatError(`parsing v2s1 history entry ${i}: ${r.error.message}`);
+    const created = (r.value as GoStruct).f['created'] as { kind: string; value?: string } | undefined;
+    if (created !== undefined && created.kind !== 'null' && !(created.kind === 'string' && RFC3339.test(created.value ?? ''))) {
+      throw new ManifestFormatError(`parsing v2s1 history entry ${i}: a "created" time imgpolicy cannot read as Go does (refused)`);
+    }
+    return { id: str(r.value, 'id'), parent: str(r.value, 'parent') };
+  });
+  for (const img of imgs) if (!/^[a-f0-9]{64}$/.test(img.id)) throw new ManifestFormatError(`image ID ${goQuote(img.id)} is invalid`);
+  if (imgs[imgs.length - 1]!.parent !== '') throw new ManifestFormatError('Invalid parent ID in the base layer of the image');
+  const seen = new Set<string>();
+  let last: string | undefined;
+  for (const img of imgs) {
+    if (img.id !== last && seen.has(img.id)) throw new ManifestFormatError(`ID ${img.id} appears multiple times in manifest`);
+    last = img.id;
+    seen.add(img.id);
+  }
+  for (let i = imgs.length - 2; i >= 0; i--) {
+    if (imgs[i]!.id !== imgs[i + 1]!.id && imgs[i]!.parent !== imgs[i + 1]!.id) {
+      throw new ManifestFormatError(`Invalid parent ID. Expected ${imgs[i + 1]!.id}, got ${imgs[i]!.parent}`);
+    }
+  }
 }

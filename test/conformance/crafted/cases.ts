@@ -347,29 +347,25 @@ export function schema1Cases(m: Material): CraftedCase[] {
   const out: CraftedCase[] = [];
   const layerDigest = (JSON.parse(m.m1.toString()) as { layers: { digest: string }[] }).layers[0]!.digest;
   const id = sha256hex('crafted schema 1 layer id');
-  const body = JSON.stringify(
-    {
-      schemaVersion: 1,
-      name: 'crafted/schema1',
-      tag: 'v1',
-      architecture: 'amd64',
-      fsLayers: [{ blobSum: layerDigest }],
-      history: [{ v1Compatibility: JSON.stringify({ id, created: '2026-01-01T00:00:00Z', container_config: { Cmd: [] } }) }],
-    },
-    null,
-    3,
-  );
+  const makeBody = (v1: string) =>
+    JSON.stringify(
+      { schemaVersion: 1, name: 'crafted/schema1', tag: 'v1', architecture: 'amd64', fsLayers: [{ blobSum: layerDigest }], history: [{ v1Compatibility: v1 }] },
+      null,
+      3,
+    );
+  const defaultV1 = JSON.stringify({ id, created: '2026-01-01T00:00:00Z', container_config: { Cmd: [] } });
   // libtrust: formatLength ends before the last "\n}", which is the tail.
-  const formatLength = body.lastIndexOf('\n}');
-  const content = body.slice(0, formatLength);
-  const defaultTail = Buffer.from(body.slice(formatLength));
-  const add = (name: string, note: string, v: JWSVariant & { digestTail?: Buffer }) => {
+  const formatLength = makeBody(defaultV1).lastIndexOf('\n}');
+  const defaultTail = Buffer.from('\n}');
+  const add = (name: string, note: string, v: JWSVariant & { digestTail?: Buffer; v1?: string }) => {
     const dir = newDir(m, `s1-${name}`);
+    const body = makeBody(v.v1 ?? defaultV1);
+    const content = body.slice(0, body.lastIndexOf('\n}'));
     const jwk = m.signer.jwk();
     const block = (opt: BlockOptions): string => {
       const tail = opt.tail ?? defaultTail;
       const tailText = (opt.tailEncode ?? ((b: Buffer) => b.toString('base64url')))(tail);
-      const protectedJSON = opt.protectedJSON ?? `{"formatLength":${opt.formatLength ?? formatLength},"formatTail":${j(tailText)},"time":"2026-01-01T00:00:00Z"}`;
+      const protectedJSON = opt.protectedJSON ?? `{"formatLength":${opt.formatLength ?? content.length},"formatTail":${j(tailText)},"time":"2026-01-01T00:00:00Z"}`;
       const prot = (opt.protectedEncode ?? ((s: string) => Buffer.from(s).toString('base64url')))(protectedJSON);
       const signature = m.signer.signJWS(Buffer.from(`${prot}.${Buffer.from(content + tail.toString('latin1'), 'latin1').toString('base64url')}`));
       const header = opt.header ?? o(['jwk', opt.jwk ?? j(jwk)], ['alg', j('ES256')]);
@@ -427,6 +423,10 @@ export function schema1Cases(m: Material): CraftedCase[] {
   add('signatures-duplicate-member', 'the last "signatures" member is the one libtrust reads', {
     signatures: ({ good, block }) => `[${block({ protectedJSON: 'nope' })}],\n   "signatures": [${good}]`,
   });
+  add('history-id-invalid', 'after the policy: Schema1FromManifest refuses a v1 id that is not 64 hex', { v1: JSON.stringify({ id: 'xyz' }) });
+  add('history-not-json', 'after the policy: a v1Compatibility that is not JSON', { v1: 'nope' });
+  add('history-base-parent', 'after the policy: the base layer has a parent', { v1: JSON.stringify({ id, parent: id }) });
+  add('history-id-type', 'after the policy: a v1 id that is a number', { v1: '{"id":5}' });
   add('SchemaVersion-2-later', 'a later SchemaVersion 2 makes it not schema 1', { after: ',\n   "SchemaVersion": 2' });
   return out;
 }
