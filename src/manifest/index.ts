@@ -2,7 +2,7 @@
 export * from './media-types.js';
 export { guessMIMEType } from './guess.js';
 export { manifestDigest, manifestMatchesDigest } from './digest.js';
-export { Schema1SignatureError, joseBase64UrlDecode } from './schema1.js';
+export { Schema1SignatureError, joseBase64UrlDecode, libtrustKeyID } from './schema1.js';
 export {
   ManifestFormatError,
   parseList,

@@ -40,8 +40,6 @@ export const SIGSTORE_BUNDLE_TYPES = [
 ] as const;
 /** The artifactType cosign v3 gives bundle referrers. */
 export const SIGSTORE_BUNDLE_V03 = 'application/vnd.dev.sigstore.bundle.v0.3+json';
-/** Sigstore's trusted-root document. */
-export const SIGSTORE_TRUSTED_ROOT = 'application/vnd.dev.sigstore.trustedroot+json';
 
 /** manifest.MIMETypeIsMultiImage */
 export function isMultiImage(mimeType: string): boolean {

@@ -116,18 +116,16 @@ function ecKeyID(crv: string, x: Uint8Array, y: Uint8Array): string {
   } catch {
     return '';
   }
-  const b32 = base32(createHash('sha256').update(der).digest().subarray(0, 30));
-  const groups: string[] = [];
-  for (let i = 0; i < b32.length; i += 4) groups.push(b32.slice(i, i + 4));
-  return groups.join(':');
+  return libtrustKeyID(der);
 }
 
-function base32(b: Uint8Array): string {
+/** libtrust KeyID of a PKIX (SPKI DER) public key: base32 of SHA-256[:30], unpadded, in groups of four. */
+export function libtrustKeyID(spkiDER: Uint8Array): string {
   const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567';
   let bits = 0;
   let value = 0;
   let out = '';
-  for (const byte of b) {
+  for (const byte of createHash('sha256').update(spkiDER).digest().subarray(0, 30)) {
     value = (value << 8) | byte;
     bits += 8;
     while (bits >= 5) {
@@ -136,7 +134,7 @@ function base32(b: Uint8Array): string {
     }
   }
   if (bits > 0) out += alphabet[(value << (5 - bits)) & 31];
-  return out;
+  return out.match(/.{1,4}/g)!.join(':');
 }
 
 /** libtrust UnmarshalPublicKeyJWK (public keys only; the result is not used for verification by c/image). */

@@ -11,7 +11,8 @@ import { createPublicKey } from 'node:crypto';
 import { copyFileSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { DocRegistry } from './doc-registry.js';
-import { COSIGN_MT, DSSE_MT, SIG_ANN, libtrustKeyID, sha256hex, type Signer } from './sign.js';
+import { libtrustKeyID } from '../../../src/manifest/index.js';
+import { COSIGN_MT, DSSE_MT, SIG_ANN, sha256hex, type Signer } from './sign.js';
 
 export const OCI_MANIFEST = 'application/vnd.oci.image.manifest.v1+json';
 export const OCI_INDEX = 'application/vnd.oci.image.index.v1+json';

@@ -43,21 +43,3 @@ export function newSigner(): Signer {
 }
 
 export const sha256hex = (b: Uint8Array | string): string => createHash('sha256').update(b).digest('hex');
-
-/** libtrust KeyID: base32 of SHA-256(PKIX DER)[:30], in 4-character groups. */
-export function libtrustKeyID(spkiDER: Uint8Array): string {
-  const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567';
-  const b = createHash('sha256').update(spkiDER).digest().subarray(0, 30);
-  let bits = 0;
-  let value = 0;
-  let s = '';
-  for (const byte of b) {
-    value = (value << 8) | byte;
-    bits += 8;
-    while (bits >= 5) {
-      s += alphabet[(value >>> (bits - 5)) & 31];
-      bits -= 5;
-    }
-  }
-  return s.match(/.{1,4}/g)!.join(':');
-}
