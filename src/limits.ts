@@ -11,8 +11,13 @@ export const LIMITS = {
   maxSignatureBytes: 4 * 1024 * 1024,
   /** c/image lookaside reader stops at signature-128 (maxLookasideSignatures). */
   maxLookasideSignatures: 128,
-  /** Not limited in c/image beyond the manifest size; we cap layers read from one .sig manifest. */
+  /**
+   * Referrers (the opt-in bundle discovery, which c/image does not have) read for one digest. Not applied to `.sig`
+   * layers: c/image reads every layer of an attachment manifest, bounded only by maxSignatureManifestBytes.
+   */
   maxSigstoreAttachments: 128,
+  /** `.sig` layer blobs fetched at once (c/image fetches them one by one; the bound keeps sockets and memory flat). */
+  sigstoreFetchConcurrency: 8,
   /** c/image iolimits.MaxAuthTokenBodySize: 1 MiB. */
   maxTokenBytes: 1024 * 1024,
   /** c/image iolimits.MaxErrorBodySize: 1 MiB of a registry error body is read. */
@@ -21,6 +26,12 @@ export const LIMITS = {
   maxRedirects: 10,
   /** Per request: Node's and undici's defaults are minutes long; a CI gate must not hang that long on a stalled registry. */
   requestTimeoutMs: 30_000,
+  /**
+   * Per image, by default (`--timeout` replaces it, `--timeout 0` removes it): whatever a registry does — retries,
+   * token requests, redirects, lookaside reads, the bundle probe — one image's verdict is an error after this long.
+   * Generous (four stalled requests in a row still fit), because a verdict c/image reaches must not become an error.
+   */
+  imageDeadlineMs: 120_000,
   /**
    * Total back-off one request may sleep between 429/5xx retries. c/image (5 attempts, 2 s doubling, Retry-After
    * honoured up to 60 s) can sleep 4 × 60 s = 240 s on a 429 storm; past 60 s the last answer is returned as the

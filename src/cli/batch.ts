@@ -18,6 +18,7 @@ import { exitCodeForError, EXIT } from './exit-codes.js';
 import type { ImageOccurrence } from './k8s/manifests.js';
 import type { PolicyChoice, PolicyResolver } from './namespace-policy.js';
 import { openImageSource, type ImageSession } from './open-image.js';
+import { effectiveTimeouts } from './timeouts.js';
 import type { ImageAccessOptions } from './options.js';
 import type { ImageReport } from './output/result.js';
 import { describePolicyError } from './policy-load.js';
@@ -42,6 +43,11 @@ export interface BatchOptions extends ImageAccessOptions {
   /** Called with each finished image's trace (for --debug) — the CLI prints, evaluation never does. */
   readonly onTrace?: (report: ImageReport) => void;
   readonly onProgress?: (done: number, total: number, current: string) => void;
+  /**
+   * Image sources shared by every task of the run that names the same reference (what-if evaluates each image
+   * under two policies: each manifest and signature is read once). Absent: each task opens its own source.
+   */
+  readonly sources?: Map<string, Promise<ImageSource>>;
 }
 
 interface Task {
@@ -68,7 +74,14 @@ export function criOReference(image: string): { evaluate: string; stripped: bool
   return { evaluate: `docker://${image}`, stripped: false };
 }
 
-export async function planTasks(requests: readonly ImageRequest[], resolver: PolicyResolver): Promise<Task[]> {
+/** One task per (reference, policy file): the key that says which task evaluated a request. */
+function taskKey(r: ImageRequest, choice: Task['choice']): string {
+  const policyKey = 'error' in choice ? `error:${r.namespace ?? ''}` : (choice.path ?? '');
+  return `${r.evaluate}\0${policyKey}`;
+}
+
+/** `keys`, when given, receives each request's task key, in request order (what-if pairs two plans by it). */
+export async function planTasks(requests: readonly ImageRequest[], resolver: PolicyResolver, keys?: string[]): Promise<Task[]> {
   const choices = new Map<string, Promise<Task['choice']>>();
   const choose = (ns: string | undefined) => {
     const k = ns ?? '\0';
@@ -82,8 +95,8 @@ export async function planTasks(requests: readonly ImageRequest[], resolver: Pol
   const tasks = new Map<string, Task>();
   for (const r of requests) {
     const choice = await choose(r.namespace);
-    const policyKey = 'error' in choice ? `error:${r.namespace ?? ''}` : (choice.path ?? '');
-    const key = `${r.evaluate}\0${policyKey}`;
+    const key = taskKey(r, choice);
+    keys?.push(key);
     let t = tasks.get(key);
     if (!t) {
       t = { key, input: r.input, evaluate: r.evaluate, choice, occurrences: [] };
@@ -156,12 +169,18 @@ async function verifyTask(t: Task, opts: BatchOptions, pe: ProcessEnv, resolver:
   }
   let ref: ImageReference;
   let source: ImageSource;
+  const limits = effectiveTimeouts(opts.timeout, pe.env);
+  // Aborted when the image's deadline passes: every request, retry sleep and token fetch of this image stops.
+  const deadline = new AbortController();
   try {
     ref = parseImageReference(t.evaluate, { cwd: pe.cwd });
-    source = await openImageSource(ref, opts, pe, ctx.trace, session);
+    // A source shared by several tasks (one image under several policies) lives under the first task's deadline.
+    source = await sharedSource(t.evaluate, opts.sources, () =>
+      openImageSource(ref, opts, pe, ctx.trace, session, { ...(limits.requestMs !== undefined ? { requestMs: limits.requestMs } : {}), cancel: deadline.signal }),
+    );
     // As a pull does, the manifest is read before the policy runs: an unreadable image is an error, never "allowed",
     // and every verdict names the digest it is about.
-    const result = await withTimeout(evaluateImageAsPullWould(policy, source, ctx), opts.timeout, t.input);
+    const result = await withDeadline(evaluateImageAsPullWould(policy, source, ctx), limits.imageMs, deadline, t.input);
     const digest = result.manifestDigest;
     const digestVerified = result.requirements.some((q) => q.signatures?.some((s) => s.accepted && s.payload?.manifestDigest === digest));
     const explanation = result.allowed
@@ -182,11 +201,26 @@ async function verifyTask(t: Task, opts: BatchOptions, pe: ProcessEnv, resolver:
   }
 }
 
-function withTimeout<T>(p: Promise<T>, seconds: number | undefined, input: string): Promise<T> {
-  if (seconds === undefined || !Number.isFinite(seconds) || seconds <= 0) return p;
-  let timer: NodeJS.Timeout;
+function sharedSource(key: string, sources: Map<string, Promise<ImageSource>> | undefined, open: () => Promise<ImageSource>): Promise<ImageSource> {
+  if (!sources) return open();
+  let p = sources.get(key);
+  if (!p) {
+    p = open();
+    sources.set(key, p);
+  }
+  return p;
+}
+
+/** The image's verdict, or an error once `ms` have passed; either way the deadline's signal ends its requests. */
+function withDeadline<T>(p: Promise<T>, ms: number | undefined, deadline: AbortController, input: string): Promise<T> {
+  if (ms === undefined) return p;
+  let timer: NodeJS.Timeout | undefined;
   const t = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new ImageSourceError(`evaluating ${input}: timed out after ${seconds} s`)), seconds * 1000);
+    timer = setTimeout(() => {
+      const err = new ImageSourceError(`evaluating ${input}: timed out after ${ms / 1000} s`);
+      deadline.abort(err);
+      reject(err);
+    }, ms);
   });
   return Promise.race([p, t]).finally(() => clearTimeout(timer));
 }

@@ -18,6 +18,7 @@ const COMMANDS: Record<string, () => Promise<Register>> = {
   lint: async () => (await import('./commands/lint.js')).lintCommand,
   explain: async () => (await import('./commands/explain.js')).explainCommand,
   trust: async () => (await import('./commands/trust.js')).trustCommand,
+  render: async () => (await import('./commands/render.js')).renderCommand,
 };
 
 /** `env` is injectable so tests run whole command lines in-process with their own environment. */
@@ -38,6 +39,7 @@ Examples:
   imgpolicy lint --target cri-o-1.28 /etc/containers/policy.json         will every node parse it?
   imgpolicy trust show --policy ./policy.json                            the policy as a table
   imgpolicy explain --policy ./policy.json host:5000/ns/repo:tag         which scope applies (no network)
+  imgpolicy render --out node/ cluster-image-policies/                   the node files a cluster's policies produce
 
 Exit codes: 0 allowed/OK · 1 rejected · 2 could not evaluate · 3 bad invocation or policy.`,
     );

@@ -25,6 +25,7 @@ export async function openImageSource(
   pe: ProcessEnv,
   trace: Trace,
   session: ImageSession,
+  limits: { requestMs?: number; cancel?: AbortSignal } = {},
 ): Promise<ImageSource> {
   // No --platform means "this machine", with c/image's CPU-variant detection; an explicit one acts like --override-arch.
   const platform = access.platform ? parsePlatformChoice(access.platform) : undefined;
@@ -46,7 +47,8 @@ export async function openImageSource(
         ...(access.certDir !== undefined ? { certDir: access.certDir } : {}),
         ...((access.registriesD ?? access['registries.d']) !== undefined ? { registriesDir: (access.registriesD ?? access['registries.d'])! } : {}),
         ...(access.registriesConf !== undefined ? { registriesConf: access.registriesConf } : {}),
-        ...(access.timeout !== undefined ? { timeoutMs: access.timeout * 1000 } : {}),
+        ...(limits.requestMs !== undefined ? { timeoutMs: limits.requestMs } : {}),
+        ...(limits.cancel ? { cancel: limits.cancel } : {}),
         tlsVerify: access.tlsVerify,
         ...(access.probeDisabledAttachments ? { probeDisabledAttachments: true } : {}),
         ...(platform ? { platform } : {}),

@@ -46,11 +46,11 @@ export async function isRunningImageAllowed(
     try {
       outcome = await evaluateRequirement(req, i, image, ctx);
     } catch (e) {
-      // Fail closed: an error while evaluating (e.g. fetching signatures) is this requirement's denial — and, as in
-      // c/image ("Source image rejected: %w"), a rejection: a `.sig` manifest that does not parse is not an
-      // error about reading the image, it is a reason the image is not allowed.
+      // Fail closed: an error while evaluating (e.g. fetching signatures) is this requirement's denial. c/image
+      // reads signatures inside the policy evaluation, so a registry failure there (a `.sig` manifest answering
+      // 500, an unreachable lookaside) is "Source image rejected" (exit 1), not an unreadable image.
       const err = asImgpolicyError(e);
-      outcome = { index: i, type: req.type, allowed: false, error: err.kind === 'image-source' ? new EvaluationError(err.message) : err };
+      outcome = { index: i, type: req.type, allowed: false, error: err instanceof ImageSourceError ? new EvaluationError(err.message) : err };
     }
     outcomes.push(outcome);
     if (!outcome.allowed) {

@@ -8,7 +8,7 @@ import type { Trace } from '../trace.js';
 import { readFileLimited, isNotFound } from './files.js';
 import { parseSignatureBlob } from './signature-blob.js';
 import type { ImageSource, Manifest, Signature } from './types.js';
-import { ImageSourceError } from '../errors.js';
+import { EvaluationError, ImageSourceError } from '../errors.js';
 import { goQuote } from '../go/fmt.js';
 
 /**
@@ -85,7 +85,9 @@ async function readDirSignatures(directory: string, instanceHex: string | undefi
     try {
       out.push(parseSignatureBlob(blob));
     } catch (e) {
-      throw new ImageSourceError(`parsing signature ${goQuote(join(directory, `${prefix}signature-${i}`))}: ${(e as Error).message}`);
+      // c/image dir_src.go: `parsing signature %q: %w`; the error reaches the policy check, so skopeo/CRI-O report a
+      // rejection ("Source image rejected: …", exit 1), not an unreadable image.
+      throw new EvaluationError(`parsing signature ${goQuote(join(directory, `${prefix}signature-${i}`))}: ${(e as Error).message}`);
     }
   }
   return out;

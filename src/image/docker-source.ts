@@ -287,17 +287,28 @@ export function openDockerImageSource(ref: ImageReference, opts: DockerSourceOpt
     }
     const layers = parseAttachmentManifest(fetched.bytes, sigRef);
     trace.debug(`Found a sigstore attachment manifest with ${layers.length} layers`, { layers: layers.length });
-    if (layers.length > LIMITS.maxSigstoreAttachments) {
-      throw new ImageSourceError(`sigstore attachment manifest ${sigRef} has ${layers.length} layers, more than the ${LIMITS.maxSigstoreAttachments} imgpolicy reads`);
-    }
-    // The blobs are independent: fetch them at once (one round trip instead of one per signature). Each fetch's
-    // debug lines are buffered and appended in layer order, and the first failing layer (in order) is the error,
-    // as in c/image's sequential loop. Layers naming the same blob (two signatures over one payload) share a fetch.
+    // No count limit: c/image reads every layer; the 4 MiB manifest bound is the bound.
+    // The blobs are independent: fetch a few at once (sigstoreFetchConcurrency). Each fetch's debug lines are
+    // buffered and appended in layer order, and the first failing layer (in order) is the error, as in c/image's
+    // sequential loop. Layers naming the same blob (two signatures over one payload) share a fetch.
     const fetches = new Map<string, { trace: Trace; p: Promise<Uint8Array> }>();
+    const slots = { free: LIMITS.sigstoreFetchConcurrency as number, waiting: [] as (() => void)[] };
+    const limited = async <T>(f: () => Promise<T>): Promise<T> => {
+      if (slots.free === 0) await new Promise<void>((r) => slots.waiting.push(r));
+      else slots.free--;
+      try {
+        return await f();
+      } finally {
+        const next = slots.waiting.shift();
+        if (next) next();
+        else slots.free++;
+      }
+    };
     for (const layer of layers) {
       if (fetches.has(layer.digest)) continue;
       const t = new Trace();
-      const p = client.fetchBlob(layer.digest, LIMITS.maxSignatureBytes, t);
+      // c/image getBlob: a layer's `urls` are tried before the registry.
+      const p = limited(() => client.fetchBlob(layer.digest, LIMITS.maxSignatureBytes, t, layer.urls));
       p.catch(() => undefined); // awaited below, in order
       fetches.set(layer.digest, { trace: t, p });
     }

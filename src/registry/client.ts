@@ -3,12 +3,14 @@ import { STATUS_CODES } from 'node:http';
 import { ImageSourceError } from '../errors.js';
 import { LIMITS } from '../limits.js';
 import type { Trace } from '../trace.js';
-import { goQuote } from '../go/fmt.js';
+import { goQuote, goQuoteBytes } from '../go/fmt.js';
 import { MANIFEST_ACCEPT, OCI_INDEX } from '../manifest/index.js';
 import type { Credentials } from './credentials.js';
 import { goTransportError, httpResponseToError, registryHTTPResponseToError, RegistryHTTPError } from './errors.js';
 import type { RetryOptions } from './options.js';
-import { discardBody, HttpAgent, type HttpBody } from './http.js';
+import { discardBody, GoGzipError, HttpAgent, type HttpBody } from './http.js';
+import { headerBytesAsUTF8, parseMediaType } from '../go/mime.js';
+import { decodeBearerToken, decodeExtensionSignatureList } from './go-documents.js';
 import type { PingResult, RegistryPool } from './pool.js';
 import { systemRoots, type TLSMaterial } from './tls.js';
 import { parseAuthHeader, type Challenge } from './www-authenticate.js';
@@ -20,8 +22,12 @@ import { parseAuthHeader, type Challenge } from './www-authenticate.js';
  *  - Basic, or Bearer tokens for scope `repository:NAME:pull` fetched from the challenge's realm and cached with
  *    their lifetime (min 60 s) — one token per registry+repository for the life of the client;
  *  - bounded retries with backoff for 429 (c/image) and 5xx (our addition, see RETRYABLE) on body-less requests;
- *  - size limits on every body read, a per-request timeout, redirects followed only for blobs (and lookaside
- *    signature URLs), credentials never sent to another origin.
+ *  - size limits on every body read, a per-request timeout and the image's deadline (both cancel everything,
+ *    retries and token requests included);
+ *  - redirects followed on every request as Go's http.Client follows them (at most 10; 301/302/303 turn a POST
+ *    into a GET), with credentials never sent to another origin (stricter than Go, which sends them to the same
+ *    host on another port or to a subdomain);
+ *  - gzip asked for and decoded as Go's transport does (see http.ts).
  * Secrets (passwords, tokens, Authorization headers) never reach trace events or error messages.
  */
 
@@ -46,6 +52,8 @@ export interface RegistryClientConfig {
   /** c/image InsecureSkipVerify (`--tls-verify=false`): no certificate check, and http is tried after https. */
   insecureSkipVerify: boolean;
   timeoutMs: number;
+  /** The image's deadline (and anything else that gives up on the image): aborts every request and back-off. */
+  cancel?: AbortSignal;
   retry: Required<RetryOptions>;
   env: Readonly<Record<string, string | undefined>>;
   trace: Trace;
@@ -116,7 +124,8 @@ export class RegistryClient {
   ): Promise<{ bytes: Uint8Array; mimeType: string; dockerContentDigest?: string }> {
     const debug = this.debugTo(trace);
     const res = await this.makeRequest('GET', `/v2/${this.cfg.repository}/manifests/${tagOrDigest}`, { accept: MANIFEST_ACCEPT.join(', ') }, {}, debug);
-    const contentType = headerValue(res.headers, 'content-type') ?? '';
+    // Go reads header bytes as UTF-8 (Node hands them over as latin1).
+    const contentType = headerBytesAsUTF8(headerValue(res.headers, 'content-type') ?? '');
     debug(`Content-Type from manifest GET is ${goQuote(contentType)}`);
     if (res.statusCode !== 200) {
       const err = await this.responseError(res);
@@ -138,14 +147,17 @@ export class RegistryClient {
    * c/image getOCIDescriptorContents: the blob by digest, at most `maxBytes`, and it must hash to the digest.
    * Blob redirects (to object storage) are followed; credentials only go to the registry's own origin.
    */
-  async fetchBlob(digest: string, maxBytes: number, trace?: Trace): Promise<Uint8Array> {
+  async fetchBlob(digest: string, maxBytes: number, trace?: Trace, urls: readonly string[] = []): Promise<Uint8Array> {
     const algorithm = validateDigest(digest, (msg) => `invalid digest ${goQuote(digest)}: ${msg}`);
     const debug = this.debugTo(trace);
-    debug(`Downloading /v2/${this.cfg.repository}/blobs/${digest}`);
-    const res = await this.makeRequest('GET', `/v2/${this.cfg.repository}/blobs/${digest}`, {}, { followRedirects: true }, debug);
-    if (res.statusCode !== 200) {
-      const err = await this.responseError(res);
-      throw this.wrap(err, 'fetching blob: ');
+    let res = urls.length > 0 ? await this.externalBlob(urls, debug) : undefined;
+    if (res === undefined) {
+      debug(`Downloading /v2/${this.cfg.repository}/blobs/${digest}`);
+      res = await this.makeRequest('GET', `/v2/${this.cfg.repository}/blobs/${digest}`, {}, {}, debug);
+      if (res.statusCode !== 200) {
+        const err = await this.responseError(res);
+        throw this.wrap(err, 'fetching blob: ');
+      }
     }
     let payload: Uint8Array;
     try {
@@ -156,6 +168,42 @@ export class RegistryClient {
     const actual = `${algorithm}:${createHash(algorithm).update(payload).digest('hex')}`;
     if (actual !== digest) throw new ImageSourceError(`digest mismatch, expected ${goQuote(digest)}, got ${goQuote(actual)}`);
     return payload;
+  }
+
+  /**
+   * c/image getExternalBlob: a descriptor's `urls` are tried in order, without credentials (CVE-2020-15157); the
+   * first 200 is the blob. URLs that do not parse or are not http(s) are skipped, and only when every URL was
+   * skipped does the registry serve the blob; any failed attempt with none succeeding is the error.
+   */
+  private async externalBlob(urls: readonly string[], debug: (line: string) => void): Promise<Response | undefined> {
+    const errors: string[] = [];
+    for (const u of urls) {
+      let url: URL;
+      try {
+        url = new URL(u);
+      } catch {
+        continue;
+      }
+      if (url.protocol !== 'http:' && url.protocol !== 'https:') continue;
+      let res: Response;
+      try {
+        res = await this.requestWithRetries('GET', url, {}, { auth: false }, debug);
+      } catch (e) {
+        errors.push((e as Error).message);
+        continue;
+      }
+      if (res.statusCode !== 200) {
+        await dump(res);
+        // c/image newUnexpectedHTTPStatusError: `<code> (<status text>)`.
+        const msg = `error fetching external blob from ${goQuote(u)}: ${res.statusCode} (${statusText(res.statusCode)})`;
+        debug(msg);
+        errors.push(msg);
+        continue;
+      }
+      return res;
+    }
+    if (errors.length === 0) return undefined;
+    throw new ImageSourceError(this.scrub(`failed fetching external blob from all urls: ${errors.join(', ')}`));
   }
 
   /**
@@ -195,23 +243,14 @@ export class RegistryClient {
       throw this.wrap(err, `downloading signatures for ${manifestDigest} in ${this.name}: `);
     }
     const body = await this.readBody(res, 4 * 1024 * 1024); // c/image MaxSignatureListBodySize
-    let parsed: unknown;
+    let list;
     try {
-      // JSON.parse-ok: X-Registry-Supports-Signatures list: decoding owned by the HTTP half of issue 19 (h19http)
-      parsed = JSON.parse(Buffer.from(body).toString('utf8'));
+      list = decodeExtensionSignatureList(body);
     } catch (e) {
       throw new ImageSourceError(`decoding signature list: ${(e as Error).message}`);
     }
-    const out: Uint8Array[] = [];
-    const list = (parsed as { signatures?: unknown } | null)?.signatures;
-    if (Array.isArray(list)) {
-      for (const s of list as { schemaVersion?: unknown; type?: unknown; content?: unknown }[]) {
-        if (s?.schemaVersion === 2 && s.type === 'atomic' && typeof s.content === 'string') {
-          out.push(new Uint8Array(Buffer.from(s.content, 'base64')));
-        }
-      }
-    }
-    return out;
+    // c/image appends every schema-2 "atomic" entry's content, a missing one as an empty signature.
+    return list.filter((s) => s.version === 2 && s.type === 'atomic').map((s) => s.content ?? new Uint8Array());
   }
 
   /**
@@ -220,7 +259,7 @@ export class RegistryClient {
    */
   async fetchLookasideSignature(url: URL): Promise<Uint8Array | null> {
     this.debug(`GET ${redacted(url)}`);
-    const res = await this.requestWithRetries('GET', url, {}, { auth: false, followRedirects: true });
+    const res = await this.requestWithRetries('GET', url, {}, { auth: false });
     if (res.statusCode === 404) {
       await dump(res);
       this.debug('... got status 404, as expected = end of signatures');
@@ -230,7 +269,7 @@ export class RegistryClient {
       await dump(res);
       throw new ImageSourceError(`reading signature from ${redacted(url)}: status ${res.statusCode} (${statusText(res.statusCode)})`);
     }
-    const ct = headerValue(res.headers, 'content-type') ?? '';
+    const ct = headerBytesAsUTF8(headerValue(res.headers, 'content-type') ?? '');
     if (simplifyContentType(ct) === 'text/html') {
       this.cfg.trace.warn(`Signature ${goQuote(redacted(url))} has Content-Type ${goQuote(ct)}, unexpected for a signature`);
     }
@@ -320,12 +359,12 @@ export class RegistryClient {
     method: string,
     path: string,
     headers: Record<string, string>,
-    o: { followRedirects?: boolean },
+    _o: Record<string, never>,
     debug: (line: string) => void = (l) => this.debug(l),
   ): Promise<Response> {
     await this.ping();
     const url = new URL(`${this.scheme}://${this.registry}${path}`);
-    return this.requestWithRetries(method, url, headers, { auth: true, followRedirects: o.followRedirects ?? false }, debug);
+    return this.requestWithRetries(method, url, headers, { auth: true }, debug);
   }
 
   /** c/image makeRequestToResolvedURL: the insufficient_scope retry, then the 429 (and 5xx) backoff loop. */
@@ -333,7 +372,7 @@ export class RegistryClient {
     method: string,
     url: URL,
     headers: Record<string, string>,
-    o: { auth: boolean; followRedirects?: boolean },
+    o: { auth: boolean },
     debug: (line: string) => void = (l) => this.debug(l),
   ): Promise<Response> {
     const { maxAttempts, initialDelayMs, maxDelayMs } = this.cfg.retry;
@@ -382,63 +421,107 @@ export class RegistryClient {
         retry: attempt,
         status: res.statusCode,
       });
-      await sleep(delay, this.cfg.pool.closedSignal);
+      await sleep(delay, this.cancelSignals());
       delay *= 2;
     }
   }
 
-  /** One request, following redirects when allowed; Authorization only ever goes to the original origin. */
+  /** One request (with its redirects); Authorization only ever goes to the original origin. */
   private async requestOnce(
     method: string,
     url: URL,
     headers: Record<string, string>,
-    o: { auth: boolean; followRedirects?: boolean },
+    o: { auth: boolean },
     extraScope: Scope | undefined,
     debug: (line: string) => void = (l) => this.debug(l),
   ): Promise<Response> {
-    const origin = url.origin;
     const authHeader = o.auth ? await this.authorization(extraScope) : undefined;
+    debug(`${method} ${redacted(url)}`);
+    return this.send(
+      method,
+      url,
+      { 'docker-distribution-api-version': 'registry/2.0', 'user-agent': USER_AGENT, ...headers },
+      undefined,
+      authHeader,
+      debug,
+    );
+  }
+
+  /**
+   * Go's http.Client.Do: redirects (301, 302, 303, 307, 308 with a Location) followed up to 10 times; 301/302/303
+   * turn any method but GET/HEAD into a body-less GET, 307/308 repeat it with its body; a 3xx without Location is
+   * the answer. `authorization` is sent only to `url`'s origin. Transport errors are worded as Go's `url.Error`:
+   * the first request's method and the URL of the request that failed.
+   */
+  private async send(
+    method: string,
+    url: URL,
+    headers: Record<string, string>,
+    body: string | undefined,
+    authorization: string | undefined,
+    debug: (line: string) => void,
+  ): Promise<Response> {
+    const origin = url.origin;
     let current = url;
+    let currentMethod = method;
+    let currentBody = body;
+    const agent = await this.agent();
     for (let hop = 0; ; hop++) {
-      const h: Record<string, string> = {
-        'docker-distribution-api-version': 'registry/2.0',
-        'user-agent': USER_AGENT,
-        ...headers,
-      };
-      if (authHeader !== undefined && current.origin === origin) h['authorization'] = authHeader;
-      debug(`${method} ${redacted(current)}`);
-      const agent = await this.agent();
-      const res = await agent.request({
-        origin: current.origin,
-        path: current.pathname + current.search,
-        method,
-        headers: h,
-        signal: this.requestSignal(),
-      });
+      const h: Record<string, string> = { ...headers };
+      if (currentBody === undefined) delete h['content-type'];
+      if (authorization !== undefined && current.origin === origin) h['authorization'] = authorization;
+      if (hop > 0) debug(`${currentMethod} ${redacted(current)}`);
+      let res;
+      try {
+        res = await agent.request({
+          origin: current.origin,
+          path: current.pathname + current.search,
+          method: currentMethod,
+          headers: h,
+          ...(currentBody !== undefined ? { body: currentBody } : {}),
+          ...this.requestLimits(),
+        });
+      } catch (e) {
+        throw goTransportError(method, redacted(current), e, this.cfg.timeoutMs);
+      }
       const response: Response = { statusCode: res.statusCode, headers: res.headers, body: res.body, url: current.href };
       const location = headerValue(res.headers, 'location');
-      if (!o.followRedirects || ![301, 302, 303, 307, 308].includes(res.statusCode) || !location) return response;
+      if (![301, 302, 303, 307, 308].includes(res.statusCode) || location === undefined || location === '') return response;
       await dump(response);
       if (hop + 1 >= LIMITS.maxRedirects) {
-        throw new ImageSourceError(`${method.charAt(0)}${method.slice(1).toLowerCase()} ${goQuote(redacted(current))}: stopped after ${LIMITS.maxRedirects} redirects`);
+        // Go's Client.Do reports a refused redirect with the raw Location value as the URL.
+        throw new ImageSourceError(`${goOp(method)} ${goQuote(location)}: stopped after ${LIMITS.maxRedirects} redirects`);
       }
-      const next = new URL(location, current);
+      let next: URL;
+      try {
+        next = new URL(location, current);
+      } catch {
+        throw new ImageSourceError(`${goOp(method)} ${goQuote(redacted(current))}: failed to parse Location header ${goQuote(location)}`);
+      }
       if (next.protocol !== 'https:' && next.protocol !== 'http:') {
-        throw new ImageSourceError(`unsupported redirect to ${goQuote(next.protocol)} from ${redacted(current)}`);
+        throw new ImageSourceError(`${goOp(method)} ${goQuote(redacted(next))}: unsupported protocol scheme ${goQuote(next.protocol.replace(/:$/, ''))}`);
+      }
+      if (res.statusCode === 301 || res.statusCode === 302 || res.statusCode === 303) {
+        if (currentMethod !== 'GET' && currentMethod !== 'HEAD') currentMethod = 'GET';
+        currentBody = undefined;
       }
       current = next;
     }
   }
 
-  /** Per-request deadline, and the pool's close: whichever comes first aborts the request and its body. */
-  private requestSignal(): AbortSignal {
-    return AbortSignal.any([AbortSignal.timeout(this.cfg.timeoutMs), this.cfg.pool.closedSignal]);
+  /** Per-request deadline, and what cancels every request of this image: the pool's close, the image's deadline. */
+  private requestLimits(): { timeoutMs: number; cancel: AbortSignal[] } {
+    return { timeoutMs: this.cfg.timeoutMs, cancel: this.cancelSignals() };
+  }
+
+  private cancelSignals(): AbortSignal[] {
+    return this.cfg.cancel ? [this.cfg.pool.closedSignal, this.cfg.cancel] : [this.cfg.pool.closedSignal];
   }
 
   /** After the pool is closed (the run gave up on this image), no new request starts. */
   private throwIfClosed(method: string, url: URL): void {
-    if (this.cfg.pool.closedSignal.aborted) {
-      throw new ImageSourceError(`${method.charAt(0)}${method.slice(1).toLowerCase()} ${goQuote(redacted(url))}: context canceled`);
+    if (this.cancelSignals().some((s) => s.aborted)) {
+      throw new ImageSourceError(`${goOp(method)} ${goQuote(redacted(url))}: context canceled`);
     }
   }
 
@@ -538,6 +621,8 @@ export class RegistryClient {
       form.append('grant_type', 'refresh_token');
       form.append('refresh_token', creds.identityToken);
       form.append('client_id', 'containers/image');
+      // Go's url.Values.Encode() sorts by key.
+      form.sort();
       body = form.toString();
       headers['content-type'] = 'application/x-www-form-urlencoded';
     } else {
@@ -546,47 +631,36 @@ export class RegistryClient {
       if (creds.username) url.searchParams.append('account', creds.username);
       if (service) url.searchParams.append('service', service);
       for (const s of scopeStrings) url.searchParams.append('scope', s);
+      // Go's url.Values.Encode() sorts by key (the realm's own parameters included).
+      url.searchParams.sort();
       if (creds.username && creds.password) {
         headers['authorization'] = 'Basic ' + Buffer.from(`${creds.username}:${creds.password}`).toString('base64');
       }
     }
     this.debug(`${method} ${redacted(url)}`, { tokenRequest: true, scopes: scopeStrings });
-    const agent = await this.agent();
-    let res: Awaited<ReturnType<HttpAgent['request']>>;
-    try {
-      res = await agent.request({
-        origin: url.origin,
-        path: url.pathname + url.search,
-        method,
-        headers,
-        ...(body !== undefined ? { body } : {}),
-        signal: this.requestSignal(),
-      });
-    } catch (e) {
-      throw goTransportError(method, redacted(url), e, this.cfg.timeoutMs);
-    }
-    const response: Response = { statusCode: res.statusCode, headers: res.headers, body: res.body, url: url.href };
-    if (res.statusCode !== 200) {
+    const basic = headers['authorization'];
+    delete headers['authorization'];
+    const response = await this.send(method, url, headers, body, basic, (l) => this.debug(l));
+    if (response.statusCode !== 200) {
       const errBody = await this.readBody(response, LIMITS.maxErrorBodyBytes).catch(() => new Uint8Array());
-      throw new ImageSourceError(this.scrub(httpResponseToError(res.statusCode, res.headers, errBody, context).message));
+      throw new ImageSourceError(this.scrub(httpResponseToError(response.statusCode, response.headers, errBody, context).message));
     }
     const blob = await this.readBody(response, LIMITS.maxTokenBytes);
-    let parsed: { token?: unknown; access_token?: unknown; expires_in?: unknown; issued_at?: unknown };
+    let parsed;
     try {
-      // JSON.parse-ok: bearer-token answer: typed decoding owned by the HTTP half of issue 19 (h19http)
-      parsed = JSON.parse(Buffer.from(blob).toString('utf8')) as typeof parsed;
+      parsed = decodeBearerToken(blob);
     } catch (e) {
-      // c/image quotes the start of the body; a token endpoint's body may hold a token, so we do not.
-      throw new ImageSourceError(`decoding bearer token (last URL ${goQuote(redacted(url))}): ${(e as Error).message}`);
+      // As c/image: the first 50 bytes of the body that did not decode (known secrets are still scrubbed).
+      const sample = goQuoteBytes(blob.subarray(0, 50));
+      throw new ImageSourceError(this.scrub(`decoding bearer token (last URL ${goQuote(redacted(new URL(response.url)))}, body start ${sample}): ${(e as Error).message}`));
     }
-    const token = typeof parsed.token === 'string' && parsed.token !== '' ? parsed.token : typeof parsed.access_token === 'string' ? parsed.access_token : '';
-    let expiresIn = typeof parsed.expires_in === 'number' ? Math.trunc(parsed.expires_in) : 0;
+    const token = parsed.token !== '' ? parsed.token : parsed.accessToken;
+    let expiresIn = parsed.expiresIn;
     if (expiresIn < MIN_TOKEN_LIFETIME_S) {
       expiresIn = MIN_TOKEN_LIFETIME_S;
       this.debug(`Increasing token expiration to: ${expiresIn} seconds`);
     }
-    const issuedAt = typeof parsed.issued_at === 'string' && !Number.isNaN(Date.parse(parsed.issued_at)) ? Date.parse(parsed.issued_at) : Date.now();
-    return { token, expiresAt: issuedAt + expiresIn * 1000 };
+    return { token, expiresAt: (parsed.issuedAt ?? Date.now()) + expiresIn * 1000 };
   }
 
   // ---------------------------------------------------------------- helpers
@@ -618,6 +692,8 @@ export class RegistryClient {
       }
     } catch (e) {
       if (e instanceof ImageSourceError) throw e;
+      // c/image returns the gzip reader's error as it is (`gzip: invalid header`).
+      if (e instanceof GoGzipError) throw new ImageSourceError(e.message);
       throw goTransportError('GET', redacted(new URL(res.url)), e, this.cfg.timeoutMs);
     }
     return new Uint8Array(Buffer.concat(chunks));
@@ -651,18 +727,23 @@ async function dump(res: Response): Promise<void> {
   await discardBody(res.body);
 }
 
-/** A back-off that ends early (resolving; the caller then sees the closed pool) when `signal` aborts. */
-function sleep(ms: number, signal: AbortSignal): Promise<void> {
+/** A back-off that ends early (resolving; the caller then sees the cancellation) when one of `signals` aborts. */
+function sleep(ms: number, signals: readonly AbortSignal[]): Promise<void> {
   return new Promise((r) => {
-    if (signal.aborted) return r();
+    if (signals.some((s) => s.aborted)) return r();
     const t = setTimeout(done, ms);
     function done(): void {
       clearTimeout(t);
-      signal.removeEventListener('abort', done);
+      for (const s of signals) s.removeEventListener('abort', done);
       r();
     }
-    signal.addEventListener('abort', done, { once: true });
+    for (const s of signals) s.addEventListener('abort', done, { once: true });
   });
+}
+
+/** Go's url.Error operation name: `Get`, `Head`, `Post`. */
+function goOp(method: string): string {
+  return method.charAt(0) + method.slice(1).toLowerCase();
 }
 
 /** Go's http.StatusText (Node's table has the same IANA phrases). */
@@ -678,11 +759,17 @@ export function redacted(u: URL): string {
   return c.href;
 }
 
-/** c/image simplifyContentType (mime.ParseMediaType): lower-cased type/subtype without parameters; invalid → "". */
+/**
+ * c/image simplifyContentType: Go's mime.ParseMediaType media type, "" when it fails (including a malformed
+ * parameter). `ct` is the header as Go holds it (UTF-8 text: see headerBytesAsUTF8).
+ */
 export function simplifyContentType(ct: string): string {
   if (ct === '') return '';
-  const base = ct.split(';')[0]!.trim().toLowerCase();
-  return /^[!#$%&'*+.^_`|~0-9a-z-]+\/[!#$%&'*+.^_`|~0-9a-z-]+$/.test(base) ? base : '';
+  try {
+    return parseMediaType(ct).mediaType;
+  } catch {
+    return '';
+  }
 }
 
 function insufficientScope(headers: Record<string, string | string[] | undefined>): Scope | undefined {

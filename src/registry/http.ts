@@ -1,4 +1,5 @@
 import type { IncomingMessage } from 'node:http';
+import { Readable } from 'node:stream';
 
 /**
  * The registry client's HTTP transport: Node's own `node:http` / `node:https` keep-alive agents.
@@ -26,8 +27,29 @@ export interface HttpRequest {
   method: string;
   headers: Record<string, string>;
   body?: string;
-  signal?: AbortSignal;
+  /**
+   * The whole request (headers and body) must end within this time. A plain `setTimeout` held by this request,
+   * never `AbortSignal.timeout`: on Node 20 a timeout signal combined with `AbortSignal.any` can be garbage-collected
+   * before it fires (nodejs/node#57736), and the request then hangs for good (issue 13).
+   */
+  timeoutMs: number;
+  /** Signals that cancel the request early (the pool's close, the image's deadline); listened to, never combined. */
+  cancel?: readonly AbortSignal[];
 }
+
+/**
+ * Go's http.Transport reads response headers up to 10 MiB (`MaxResponseHeaderBytes` unset → 10 << 20); Node's
+ * parser stops at 16 KiB by default, which refused registries c/image reads (issue 19).
+ */
+export const MAX_RESPONSE_HEADER_BYTES = 10 << 20;
+
+/** The request's deadline passed: goTransportError words it as Go's `context deadline exceeded`. */
+export class RequestTimeoutError extends Error {
+  override readonly name = 'TimeoutError';
+}
+
+/** A gzip body that does not decode, worded as Go's compress/gzip (which c/image returns unwrapped). */
+export class GoGzipError extends Error {}
 
 /** The response body: an async-iterable stream that can be destroyed. */
 export type HttpBody = AsyncIterable<Buffer> & { destroy(error?: Error): void };
@@ -75,8 +97,53 @@ export class HttpAgent {
       mod = await (this.httpMod ??= import('node:http'));
       agent = this.httpAgent ??= new mod.Agent({ keepAlive: true });
     }
+    const first = await this.send(mod, agent, url, https, req, false).catch((e: unknown) => {
+      // Both Transfer-Encoding and Content-Length: Go's transport lets chunked win (RFC 7230 §3.3.3); llhttp refuses
+      // the answer. Only for exactly that refusal is the request repeated with Node's lenient parser, so every other
+      // answer is still parsed strictly.
+      if (String((e as NodeJS.ErrnoException).code).startsWith('HPE_') && /Transfer-Encoding can't be present with Content-Length|Content-Length can't be present with Transfer-Encoding/.test((e as Error).message)) {
+        return undefined;
+      }
+      throw e;
+    });
+    return first ?? this.send(mod, agent, url, https, req, true);
+  }
+
+  private send(
+    mod: HttpModule | HttpsModule,
+    agent: import('node:http').Agent,
+    url: URL,
+    https: boolean,
+    req: HttpRequest,
+    lenientParser: boolean,
+  ): Promise<HttpResponse> {
+    const ac = new AbortController();
+    const cancel = req.cancel ?? [];
+    const onCancel = (ev: Event): void => ac.abort((ev.target as AbortSignal).reason);
+    // The timer (and so the controller) is referenced by the timer list until cleared: it cannot be collected early.
+    const timer = setTimeout(() => ac.abort(new RequestTimeoutError(`no answer within ${req.timeoutMs} ms`)), req.timeoutMs);
+    // A stalled socket keeps the process alive by itself; the timer must not keep a finished run waiting.
+    timer.unref();
+    const cleanup = (): void => {
+      clearTimeout(timer);
+      for (const s of cancel) s.removeEventListener('abort', onCancel);
+    };
+    for (const s of cancel) {
+      if (s.aborted) ac.abort(s.reason);
+      else s.addEventListener('abort', onCancel, { once: true });
+    }
+    // Go's transport asks for gzip itself (unless the caller chose an encoding, a range, or HEAD) and then decodes it.
+    const headers: Record<string, string> = { ...req.headers };
+    const hasHeader = (n: string): boolean => Object.keys(headers).some((k) => k.toLowerCase() === n);
+    const requestedGzip = req.method !== 'HEAD' && !hasHeader('accept-encoding') && !hasHeader('range');
+    if (requestedGzip) headers['accept-encoding'] = 'gzip';
+    if (req.body !== undefined) headers['content-length'] = String(Buffer.byteLength(req.body));
     return new Promise<HttpResponse>((resolve, reject) => {
       let r: import('node:http').ClientRequest;
+      const fail = (e: unknown): void => {
+        cleanup();
+        reject(ac.signal.aborted && ac.signal.reason instanceof RequestTimeoutError ? ac.signal.reason : normalizeError(e as NodeJS.ErrnoException));
+      };
       try {
         r = mod.request(
           {
@@ -85,19 +152,29 @@ export class HttpAgent {
             port: url.port || (https ? 443 : 80),
             path: url.pathname + url.search,
             method: req.method,
-            headers: req.body !== undefined ? { ...req.headers, 'content-length': String(Buffer.byteLength(req.body)) } : req.headers,
+            headers,
             agent,
-            ...(req.signal ? { signal: req.signal } : {}),
+            signal: ac.signal,
+            maxHeaderSize: MAX_RESPONSE_HEADER_BYTES,
+            ...(lenientParser ? { insecureHTTPParser: true } : {}),
           },
           (res: IncomingMessage) => {
-            resolve({ statusCode: res.statusCode ?? 0, headers: flattenHeaders(res), body: res });
+            const out = flattenHeaders(res);
+            const encoding = out['content-encoding'];
+            const gz = requestedGzip && typeof (Array.isArray(encoding) ? encoding[0] : encoding) === 'string' && (Array.isArray(encoding) ? encoding[0]! : encoding!).toLowerCase() === 'gzip';
+            if (gz) {
+              // As Go's transport: the caller sees the decoded body, without the encoding and the encoded length.
+              delete out['content-encoding'];
+              delete out['content-length'];
+            }
+            resolve({ statusCode: res.statusCode ?? 0, headers: out, body: Readable.from(guardedBody(res, gz, ac.signal, cleanup), { objectMode: false }) });
           },
         );
       } catch (e) {
-        reject(e);
+        fail(e);
         return;
       }
-      r.on('error', (e: NodeJS.ErrnoException) => reject(normalizeError(e)));
+      r.on('error', fail);
       r.end(req.body);
     });
   }
@@ -118,6 +195,64 @@ function flattenHeaders(res: IncomingMessage): Record<string, string | string[] 
     out[k] = v.length === 1 ? v[0] : v;
   }
   return out;
+}
+
+/**
+ * The response body as the caller reads it: gunzipped when Go's transport would, the request's deadline error
+ * (rather than the socket error an abort causes) when it fired, and the timer released when the body ends.
+ */
+async function* guardedBody(res: IncomingMessage, gzip: boolean, signal: AbortSignal, cleanup: () => void): AsyncGenerator<Buffer> {
+  try {
+    yield* gzip ? gunzip(res) : (res as AsyncIterable<Buffer>);
+  } catch (e) {
+    throw signal.aborted && signal.reason instanceof RequestTimeoutError ? signal.reason : e;
+  } finally {
+    cleanup();
+    if (!res.complete) res.destroy();
+  }
+}
+
+/**
+ * compress/gzip's reader as net/http uses it: created on the first byte (an empty body is empty, not an error),
+ * concatenated members read in turn, anything else after a member is `gzip: invalid header`.
+ */
+async function* gunzip(raw: AsyncIterable<Buffer>): AsyncGenerator<Buffer> {
+  const { createGunzip } = await import('node:zlib');
+  const it = raw[Symbol.asyncIterator]();
+  let first = await it.next();
+  while (!first.done && first.value.length === 0) first = await it.next();
+  if (first.done) return;
+  const z = createGunzip();
+  const feed = (async () => {
+    try {
+      z.write(first.value);
+      for (let n = await it.next(); !n.done; n = await it.next()) {
+        if (!z.write(n.value)) await new Promise((r) => z.once('drain', r));
+      }
+      z.end();
+    } catch (e) {
+      z.destroy(e as Error);
+    }
+  })();
+  try {
+    for await (const chunk of z) yield chunk as Buffer;
+  } catch (e) {
+    throw goGzipError(e as NodeJS.ErrnoException);
+  } finally {
+    await feed;
+  }
+}
+
+function goGzipError(e: NodeJS.ErrnoException): Error {
+  switch (e.message) {
+    case 'incorrect header check':
+      return new GoGzipError('gzip: invalid header');
+    case 'incorrect data check':
+      return new GoGzipError('gzip: invalid checksum');
+    case 'unexpected end of file':
+      return new GoGzipError('unexpected EOF');
+  }
+  return e.code?.startsWith('Z_') ? new GoGzipError('flate: corrupt input') : e;
 }
 
 /**

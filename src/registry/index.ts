@@ -97,6 +97,7 @@ export async function openRegistryClient(
     tls,
     insecureSkipVerify: opts.tlsVerify === false,
     timeoutMs: opts.timeoutMs ?? LIMITS.requestTimeoutMs,
+    ...(opts.cancel ? { cancel: opts.cancel } : {}),
     retry: { ...DEFAULT_RETRY, ...(opts.retry ?? {}) },
     env: opts.env,
     trace,

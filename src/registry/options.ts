@@ -42,6 +42,8 @@ export interface RegistryOptions {
   platform?: PlatformChoice | string;
   /** Per-request timeout (default LIMITS.requestTimeoutMs). */
   timeoutMs?: number;
+  /** Aborted when the caller gives up on this image (its deadline): every request and back-off stops. */
+  cancel?: AbortSignal;
   env: Readonly<Record<string, string | undefined>>;
   homeDir: string;
   trace: Trace;

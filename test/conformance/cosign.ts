@@ -19,7 +19,7 @@ export interface CosignSetup {
 
 const SIG_ACCEPT = 'application/vnd.oci.image.manifest.v1+json, application/vnd.docker.distribution.manifest.v2+json';
 
-async function deleteSigTag(repo: string, digest: string): Promise<void> {
+export async function deleteSigTag(repo: string, digest: string): Promise<void> {
   const tag = digest.replace(':', '-') + '.sig';
   const head = await fetch(`http://${REGISTRY}/v2/${repo}/manifests/${tag}`, { method: 'HEAD', headers: { Accept: SIG_ACCEPT } });
   if (head.status !== 200) return;

@@ -32,7 +32,7 @@ import { verifySigstoreSignature } from '../../src/signature/sigstore/index.js';
 import { unmarshalPEMToPublicKey, KeyParseError } from '../../src/go/crypto/keys.js';
 import { pemDecode, trimSpace } from '../../src/go/encoding/pem.js';
 import { verifyRekorSET } from '../../src/signature/sigstore/rekor-set.js';
-import { parseCertificate, unmarshalCertificatesFromPEM, X509Error } from '../../src/go/crypto/x509/x509.js';
+import { parseCertificate, unmarshalCertificatesFromPEM, X509Error } from '../../src/go/crypto/x509/parser.js';
 import type { VerifyContext } from '../../src/signature/types.js';
 import { verifySimpleSigningSignature } from '../../src/signature/simple-signing/index.js';
 import { Trace } from '../../src/trace.js';

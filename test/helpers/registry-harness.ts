@@ -209,11 +209,15 @@ export interface TestRegistry {
   baseURL: string;
   dispatcher: Agent;
   stop(): Promise<void>;
+  /** With `accessLog: true`: every request so far, as `METHOD PATH STATUS` (e.g. `GET /v2/a/manifests/v1 200`). */
+  accessLog(): string[];
 }
 
 export interface StartOptions {
   /** Required for 'token'. */
   tokenServer?: TokenServer;
+  /** Keep the registry's access log (combined log format, one line a request), read with `accessLog()`. */
+  accessLog?: boolean;
 }
 
 export async function startRegistry(kind: RegistryKind, o: StartOptions = {}): Promise<TestRegistry> {
@@ -225,7 +229,7 @@ export async function startRegistry(kind: RegistryKind, o: StartOptions = {}): P
     'log:',
     '  level: warn',
     '  accesslog:',
-    '    disabled: true',
+    `    disabled: ${o.accessLog ? 'false' : 'true'}`,
     'storage:',
     '  filesystem:',
     `    rootdirectory: ${join(dir, 'data')}`,
@@ -252,8 +256,11 @@ export async function startRegistry(kind: RegistryKind, o: StartOptions = {}): P
   writeFileSync(join(dir, 'config.yml'), lines.join('\n') + '\n');
   const log = join(dir, 'registry.log');
   const child: ChildProcess = spawn('docker-registry', ['serve', join(dir, 'config.yml')], {
-    stdio: ['ignore', 'ignore', 'pipe'],
+    stdio: ['ignore', o.accessLog ? 'pipe' : 'ignore', 'pipe'],
   });
+  // distribution writes its access log to stdout (gorilla's CombinedLoggingHandler).
+  const accessChunks: Buffer[] = [];
+  child.stdout?.on('data', (c: Buffer) => accessChunks.push(c));
   const logChunks: Buffer[] = [];
   child.stderr?.on('data', (c: Buffer) => logChunks.push(c));
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
@@ -305,6 +312,13 @@ export async function startRegistry(kind: RegistryKind, o: StartOptions = {}): P
       return undefined;
     },
     stop,
+    accessLog: () =>
+      Buffer.concat(accessChunks)
+        .toString()
+        .split('\n')
+        .map((l) => /"(\w+) (\S+) HTTP\/[\d.]+" (\d+)/.exec(l))
+        .filter((m): m is RegExpExecArray => m !== null)
+        .map((m) => `${m[1]} ${m[2]} ${m[3]}`),
   };
 }
 

@@ -6,6 +6,8 @@ import { loadImgpolicyConfig, processEnv, type ProcessEnv } from '../context.js'
 import { combineExitCodes, EXIT } from '../exit-codes.js';
 import type { CLIIO } from '../io.js';
 import type { PinEdit } from '../k8s/pin.js';
+import { findCacheBypass, type CacheBypassFinding } from '../findings/cache-bypass.js';
+import { addClusterPolicyOptions, prepareClusterPolicies, type ClusterPolicyFiles } from '../cluster-policies.js';
 import { PolicyResolver } from '../namespace-policy.js';
 import { ImageSession } from '../open-image.js';
 import { addImageAccessOptions, collect, withRegistriesD, addPolicyOptions, policyPathOf, type ImageAccessOptions } from '../options.js';
@@ -21,6 +23,8 @@ import { parseDockerReference } from '../../reference/index.js';
 import { asImgpolicyError } from '../../errors.js';
 
 export const OUTPUT_FORMATS = ['text', 'json', 'junit', 'sarif'] as const;
+/** Findings that warn by default and fail the run with `--fail-on`. */
+export const FAIL_ON = ['cache-bypass', 'newly-allowed'] as const;
 export type OutputFormat = (typeof OUTPUT_FORMATS)[number];
 
 export interface VerifyOptions extends ImageAccessOptions {
@@ -39,6 +43,15 @@ export interface VerifyOptions extends ImageAccessOptions {
   pin?: boolean;
   pinDir?: string;
   inPlace?: boolean;
+  failOn?: string[];
+  baselinePolicy?: string;
+  baselinePolicyDir?: string;
+  clusterPolicies?: string[];
+  basePolicy?: string;
+  fulcioCa?: string;
+  rekorPublicKey?: string;
+  noMatchPolicy?: 'deny' | 'allow';
+  keySecret?: string[];
 }
 
 /** Shown by `imgpolicy verify --help`; the README's CI sections use the same commands. */
@@ -67,8 +80,17 @@ Examples:
   imgpolicy verify --policy ./policy.json -f k8s/ --pin --pin-dir k8s-pinned/
   imgpolicy verify --policy ./policy.json -f k8s/ --pin --in-place
 
+  # what would a new policy break? (newly rejected → exit 1; newly allowed is always listed)
+  imgpolicy verify --policy new.json --baseline-policy /etc/containers/policy.json -f k8s/
+  imgpolicy verify --signature-policy-dir new-policies/ --baseline-policy-dir /etc/crio/policies -f k8s/
+
   # a list of references, e.g. from "kubectl get pods -A -o jsonpath=…"
   kubectl get pods -A -o jsonpath='{..image}' | tr ' ' '\\n' | imgpolicy verify --from-file -
+
+Cache bypass: with namespace policies, an image one namespace allows and another rejects is reported as a
+"cache-bypass" finding when a container of the rejecting namespace has the (defaulted) imagePullPolicy IfNotPresent
+or Never: it would start from the node's copy without a pull, so CRI-O never checks its policy. A warning unless
+--fail-on cache-bypass; it never changes a verdict.
 
 Output: a verdict per image with the manifest digest it is about; on rejection containers/image's message with
 the kubelet reason (SignatureValidationFailed), the policy file, scope and requirement that decided, what was
@@ -92,6 +114,9 @@ export function verifyCommand(program: Command, io: CLIIO, env: () => ProcessEnv
     .option('--pin', 'rewrite verified tag references in the manifests to name:tag@sha256:… (see --pin-dir, --in-place)')
     .option('--pin-dir <dir>', 'with --pin: write pinned copies of the manifests here', 'imgpolicy-pinned')
     .option('--in-place', 'with --pin: rewrite the manifest files themselves')
+    .option('--fail-on <finding>', `exit 1 on a finding that is only a warning by default: ${FAIL_ON.join(', ')} (repeatable, or comma-separated)`, collect)
+    .option('--baseline-policy <path>', 'what-if: compare with this (current) global policy; --policy is the new one')
+    .option('--baseline-policy-dir <dir>', 'what-if: compare with this (current) namespace policy directory; --signature-policy-dir is the new one')
     .option('--debug', "print containers/image's debug lines (IsRunningImageAllowed …) on stderr")
     .option('--require-signature-verification', 'also deny images whose requirements verify no signature (c/image opt-in)')
     .option('--sigstore-bundles', 'also accept sigstore bundles attached as OCI referrers (cosign v3); containers/image and CRI-O ignore them (config: "sigstoreBundles" in ~/.config/imgpolicy/config.json, or IMGPOLICY_SIGSTORE_BUNDLES=true)')
@@ -99,6 +124,7 @@ export function verifyCommand(program: Command, io: CLIIO, env: () => ProcessEnv
     .addHelpText('after', VERIFY_HELP);
   addPolicyOptions(cmd);
   addImageAccessOptions(cmd);
+  addClusterPolicyOptions(cmd);
   cmd.action(async (images: string[], opts: VerifyOptions) => {
     io.setExitCode(await runVerify(images, withRegistriesD(opts), env(), io));
   });
@@ -113,6 +139,13 @@ export async function runVerify(images: string[], opts: VerifyOptions, pe: Proce
   if (!Number.isInteger(jobs) || jobs < 1 || jobs > 64) {
     io.stderr(`--jobs must be a whole number from 1 to 64\n`);
     return EXIT.usage;
+  }
+  const failOn = new Set((opts.failOn ?? []).flatMap((v) => v.split(',')).map((v) => v.trim()).filter((v) => v !== ''));
+  for (const f of failOn) {
+    if (!(FAIL_ON as readonly string[]).includes(f)) {
+      io.stderr(`unknown --fail-on ${JSON.stringify(f)}: use ${FAIL_ON.join(', ')}\n`);
+      return EXIT.usage;
+    }
   }
   if ((opts.inPlace || opts.pinDir !== undefined && opts.pinDir !== 'imgpolicy-pinned') && !opts.pin) {
     io.stderr('--in-place and --pin-dir only apply with --pin\n');
@@ -168,19 +201,55 @@ export async function runVerify(images: string[], opts: VerifyOptions, pe: Proce
     return EXIT.usage;
   }
 
+  // ---- cluster policies: the node files render would write stand in for --policy/--signature-policy-dir/registries.d
+  let cluster: ClusterPolicyFiles | undefined;
+  if (opts.clusterPolicies?.length) {
+    if (policyPathOf(opts) !== undefined || opts.signaturePolicyDir !== undefined) {
+      io.stderr('--cluster-policies renders the policy files itself: do not combine it with --policy or --signature-policy-dir\n');
+      return EXIT.usage;
+    }
+    try {
+      cluster = await prepareClusterPolicies(opts.clusterPolicies, { ...opts, output: 'text', ...(opts.namespace !== undefined ? { namespace: opts.namespace } : {}) }, pe, io);
+    } catch (e) {
+      io.stderr(`imgpolicy: ${(e as Error).message}\n`);
+      return EXIT.usage;
+    }
+    opts = { ...opts, policy: cluster.policy, signaturePolicyDir: cluster.signaturePolicyDir, registriesD: cluster.registriesD };
+    for (const n of cluster.result.notes) io.stderr(`note: ${n}\n`);
+  }
+
+  const whatIf = opts.baselinePolicy !== undefined || opts.baselinePolicyDir !== undefined;
+  // A --fail-on that cannot fire would let a gate pass silently: refuse it.
+  if (failOn.has('newly-allowed') && !whatIf) {
+    io.stderr('--fail-on newly-allowed applies to a what-if run: add --baseline-policy or --baseline-policy-dir\n');
+    return EXIT.usage;
+  }
+  if (failOn.has('cache-bypass') && whatIf) {
+    io.stderr('--fail-on cache-bypass applies to verify without --baseline-policy/--baseline-policy-dir (a what-if run compares verdicts only)\n');
+    return EXIT.usage;
+  }
+  if (whatIf) {
+    if (opts.pin) {
+      io.stderr('--pin cannot be combined with --baseline-policy/--baseline-policy-dir (what-if only compares verdicts)\n');
+      return EXIT.usage;
+    }
+    const { runWhatIf } = await import('../what-if.js');
+    return runWhatIf(requests, { ...opts, failOnNewlyAllowed: failOn.has('newly-allowed') }, pe, io);
+  }
+
   // ---- evaluate
   const resolver = new PolicyResolver(pe, policyPathOf(opts), opts.signaturePolicyDir);
   const session = new ImageSession();
   const progress = progressLine(io, opts);
   let reports: ImageReport[];
-  const notes: { warnings: string[]; pinnedFiles?: string[] } = { warnings: [] };
+  const notes: { warnings: string[]; pinnedFiles?: string[]; findings?: CacheBypassFinding[]; findingsFail?: boolean } = { warnings: [] };
   try {
     const tasks = await planTasks(requests, resolver);
     const batch = {
       ...opts,
       jobs,
       probeDisabledAttachments: true,
-      ...(opts.debug ? { onTrace: (r: ImageReport) => io.stderr(renderDebugLines(r.result?.trace ?? r.traceEvents ?? [])) } : {}),
+      ...(opts.debug ? { onTrace: (r: ImageReport) => io.stderr(renderDebugLines((cluster ? cluster.annotate(r) : r).result?.trace ?? r.traceEvents ?? [])) } : {}),
       ...(progress ? { onProgress: progress.update } : {}),
     };
     reports = await runTasks(tasks, batch, pe, resolver, session);
@@ -190,7 +259,9 @@ export async function runVerify(images: string[], opts: VerifyOptions, pe: Proce
   } finally {
     progress?.clear();
     await session.close();
+    await cluster?.cleanup();
   }
+  if (cluster) reports = reports.map(cluster.annotate);
 
   // ---- notes
   const tagOnly = reports.filter((r) => verdictOf(r) === 'allowed' && isTagReference(r.evaluated ?? r.input) && !r.pin?.written);
@@ -210,23 +281,29 @@ export async function runVerify(images: string[], opts: VerifyOptions, pe: Proce
   for (const r of reports) if (r.error?.kind === 'policy-format' || r.error?.kind === 'usage') policyErrors.add(describePolicyError(r.error));
   for (const m of policyErrors) io.stderr(m + '\n');
 
+  // A finding beside the verdicts (never changing one): only manifests know namespaces and pull policies.
+  notes.findings = opts.manifests?.length ? findCacheBypass(reports, opts.namespace ?? 'default') : [];
+  notes.findingsFail = failOn.has('cache-bypass');
+
   // ---- render
   switch (opts.output as OutputFormat) {
     case 'json':
       io.stdout(renderJSON(reports, notes));
       break;
     case 'junit':
-      io.stdout(renderJUnit(reports));
+      io.stdout(renderJUnit(reports, new Date(), notes));
       break;
     case 'sarif':
-      io.stdout(renderSARIF(reports, '0.1.0'));
+      io.stdout(renderSARIF(reports, '0.1.0', notes));
       break;
     default:
       io.stdout(renderText(reports, io.chalk, notes));
   }
   if (opts.output !== 'text') for (const w of notes.warnings) io.stderr(`warning: ${w}\n`);
   if (pe.env['GITHUB_ACTIONS'] === 'true') io.stderr(renderGitHubAnnotations(reports, notes));
-  return combineExitCodes(reports.map((r) => r.exitCode));
+  const codes = reports.map((r) => r.exitCode);
+  if (notes.findingsFail && notes.findings.length > 0) codes.push(EXIT.rejected);
+  return combineExitCodes(codes);
 }
 
 function isTagReference(input: string): boolean {

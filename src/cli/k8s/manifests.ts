@@ -30,6 +30,8 @@ export interface ImageOccurrence {
   readonly namespace?: string;
   readonly field: ContainerField;
   readonly container: string;
+  /** The container's `imagePullPolicy` as written, when it sets one (see ../pull-policy.ts for the default). */
+  readonly imagePullPolicy?: string;
   /** JSON-path-like location inside the document, e.g. `spec.template.spec.containers[0].image`. */
   readonly path: string;
   /** Source offsets of the scalar (quotes included), for `--pin`. */
@@ -147,6 +149,7 @@ export function scanManifestText(text: string, file: string, absFile = file): { 
         const image = get(c, 'image');
         if (!isScalar(image) || typeof image.value !== 'string' || !image.range) return;
         const pos = lineCounter.linePos(image.range[0]);
+        const pullPolicy = str(get(c, 'imagePullPolicy'));
         occurrences.push({
           image: image.value.trim(),
           file,
@@ -159,6 +162,7 @@ export function scanManifestText(text: string, file: string, absFile = file): { 
           ...(namespace !== undefined ? { namespace } : {}),
           field,
           container: str(get(c, 'name')) ?? `#${i}`,
+          ...(pullPolicy !== undefined ? { imagePullPolicy: pullPolicy } : {}),
           path: `${specPrefix}${field}[${i}].image`,
           range: [image.range[0], image.range[1]],
           style: scalarStyle(image),

@@ -1,4 +1,5 @@
 import { plainDetail } from './detail.js';
+import { findingText } from './findings.js';
 import { errorOf, kubeletReason, verdictOf, type ImageReport, type RunNotes } from './result.js';
 
 /**
@@ -17,6 +18,10 @@ export function renderGitHubAnnotations(reports: readonly ImageReport[], notes: 
     const occ = r.occurrences ?? [];
     if (occ.length === 0) out += `::error title=${prop(title)}::${data(msg)}\n`;
     for (const o of occ) out += `::error file=${prop(o.file)},line=${o.line},col=${o.column},title=${prop(title)}::${data(msg)}\n`;
+  }
+  for (const f of notes.findings ?? []) {
+    const level = notes.findingsFail ? 'error' : 'warning';
+    for (const e of f.exposed) out += `::${level} file=${prop(e.occurrence.file)},line=${e.occurrence.line},col=${e.occurrence.column},title=${prop(`cache bypass: ${f.image}`)}::${data(findingText(f))}\n`;
   }
   for (const w of notes.warnings) out += `::warning title=imgpolicy::${data(w)}\n`;
   return out;

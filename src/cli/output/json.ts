@@ -1,4 +1,5 @@
 import type { RequirementOutcome } from '../../evaluate/index.js';
+import { findingsJSON } from './findings.js';
 import { errorClass, errorOf, kubeletReason, summarize, verdictOf, type ImageReport, type RunNotes } from './result.js';
 
 /** Machine-readable results: stable field names, documented in the README ("JSON output"). */
@@ -47,6 +48,7 @@ export function renderJSON(reports: readonly ImageReport[], notes: RunNotes = { 
         results,
         summary: { total: s.total, allowed: s.allowed, rejected: s.rejected, errors: s.errors, references: s.references },
         warnings: notes.warnings,
+        ...(notes.findings ? { findings: findingsJSON(notes) } : {}),
         ...(notes.pinnedFiles ? { pinnedFiles: notes.pinnedFiles } : {}),
       },
       null,

@@ -1,5 +1,7 @@
 import { plainDetail } from './detail.js';
-import { errorClass, errorOf, kubeletReason, verdictOf, type ImageReport } from './result.js';
+import { findingsJUnitSuite } from './findings.js';
+import { attr, junitOpen, occurrenceCaseName, suiteOpen, text } from './junit-xml.js';
+import { errorClass, errorOf, kubeletReason, verdictOf, type ImageReport, type RunNotes } from './result.js';
 
 /**
  * JUnit XML (the Jenkins/Ant dialect every CI reads: GitLab `artifacts:reports:junit`, Jenkins, Azure, CircleCI,
@@ -8,7 +10,7 @@ import { errorClass, errorOf, kubeletReason, verdictOf, type ImageReport } from 
  * A rejection is a <failure> (type = kubelet reason or c/image class); an image that could not be evaluated is an
  * <error>. The image was evaluated once: its duration is on its first test case only.
  */
-export function renderJUnit(reports: readonly ImageReport[], now: Date = new Date()): string {
+export function renderJUnit(reports: readonly ImageReport[], now: Date = new Date(), notes: RunNotes = { warnings: [] }): string {
   interface Case {
     name: string;
     classname: string;
@@ -28,9 +30,8 @@ export function renderJUnit(reports: readonly ImageReport[], now: Date = new Dat
       continue;
     }
     occ.forEach((o, i) => {
-      const field = o.field === 'containers' ? 'container' : o.field.replace(/s$/, '');
       add(o.file, {
-        name: `${o.kind}/${o.name} ${field} ${o.container}: ${o.image}`,
+        name: occurrenceCaseName(o),
         classname: `imgpolicy.${o.namespace ?? r.namespace ?? 'default'}.${o.kind}.${o.name}`,
         seconds: i === 0 ? (r.seconds ?? 0) : 0,
         report: r,
@@ -40,11 +41,11 @@ export function renderJUnit(reports: readonly ImageReport[], now: Date = new Dat
   const count = (cases: Case[], v: string) => cases.filter((c) => verdictOf(c.report) === v).length;
   const all = [...suites.values()].flat();
   const time = (cases: Case[]) => cases.reduce((t, c) => t + c.seconds, 0).toFixed(3);
-  let out = '<?xml version="1.0" encoding="UTF-8"?>\n';
-  out += `<testsuites name="imgpolicy verify" tests="${all.length}" failures="${count(all, 'rejected')}" errors="${count(all, 'error')}" time="${time(all)}">\n`;
+  const findings = findingsJUnitSuite(notes, suites.size, now);
+  let out = junitOpen('imgpolicy verify', { tests: all.length + findings.tests, failures: count(all, 'rejected') + findings.failures, errors: count(all, 'error'), time: time(all) });
   let id = 0;
   for (const [name, cases] of suites) {
-    out += `  <testsuite name="${attr(name)}" id="${id++}" tests="${cases.length}" failures="${count(cases, 'rejected')}" errors="${count(cases, 'error')}" skipped="0" time="${time(cases)}" timestamp="${now.toISOString().replace(/\.\d{3}Z$/, '')}" hostname="imgpolicy">\n`;
+    out += suiteOpen(name, id++, now, { tests: cases.length, failures: count(cases, 'rejected'), errors: count(cases, 'error'), time: time(cases) });
     for (const c of cases) {
       const r = c.report;
       const v = verdictOf(r);
@@ -60,20 +61,7 @@ export function renderJUnit(reports: readonly ImageReport[], now: Date = new Dat
     }
     out += '  </testsuite>\n';
   }
+  out += findings.xml;
   out += '</testsuites>\n';
   return out;
-}
-
-/** XML 1.0 cannot carry most control characters at all, even escaped: they are replaced. */
-function clean(s: string): string {
-  // eslint-disable-next-line no-control-regex
-  return s.replace(/[\u0000-\u0008\u000B\u000C\u000E-\u001F\uFFFE\uFFFF]/g, '\uFFFD');
-}
-
-function attr(s: string): string {
-  return clean(s).replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;').replace(/\n/g, '&#10;').replace(/\r/g, '&#13;').replace(/\t/g, '&#9;');
-}
-
-function text(s: string): string {
-  return clean(s).replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 }

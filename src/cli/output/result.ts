@@ -2,6 +2,7 @@ import { ERROR_KINDS, type ImgpolicyError } from '../../errors.js';
 import type { EvaluationResult, ScopeMatch } from '../../evaluate/index.js';
 import type { TraceEvent } from '../../trace.js';
 import type { ImageOccurrence } from '../k8s/manifests.js';
+import type { FindingsNotes } from './findings.js';
 
 /** A configuration-mistake hint, beside (never instead of) containers/image's message. */
 export interface Hint {
@@ -112,7 +113,7 @@ export function summarize(reports: readonly ImageReport[]): Summary {
 }
 
 /** Run-level notes every formatter shows (tag-only verification, pins written, skipped documents). */
-export interface RunNotes {
+export interface RunNotes extends FindingsNotes {
   readonly warnings: readonly string[];
   readonly pinnedFiles?: readonly string[];
 }

@@ -1,5 +1,6 @@
 import { plainDetail } from './detail.js';
-import { errorClass, errorOf, kubeletReason, verdictOf, type ImageReport } from './result.js';
+import { CACHE_BYPASS_RULE, findingsSARIFResults } from './findings.js';
+import { errorClass, errorOf, kubeletReason, verdictOf, type ImageReport, type RunNotes } from './result.js';
 
 /**
  * SARIF 2.1.0 (GitHub code scanning `upload-sarif`, GitLab, Azure DevOps): one result per place a rejected or
@@ -34,7 +35,7 @@ export const SARIF_RULES = [
   },
 ] as const;
 
-export function renderSARIF(reports: readonly ImageReport[], version: string): string {
+export function renderSARIF(reports: readonly ImageReport[], version: string, notes: RunNotes = { warnings: [] }): string {
   const results: unknown[] = [];
   for (const r of reports) {
     const v = verdictOf(r);
@@ -77,6 +78,7 @@ export function renderSARIF(reports: readonly ImageReport[], version: string): s
       });
     }
   }
+  results.push(...findingsSARIFResults(notes, SARIF_RULES.length));
   const log = {
     $schema: 'https://json.schemastore.org/sarif-2.1.0.json',
     version: '2.1.0',
@@ -87,7 +89,7 @@ export function renderSARIF(reports: readonly ImageReport[], version: string): s
             name: 'imgpolicy',
             version,
             informationUri: 'https://github.com/containers/image/blob/main/docs/containers-policy.json.5.md',
-            rules: SARIF_RULES,
+            rules: [...SARIF_RULES, CACHE_BYPASS_RULE],
           },
         },
         results,

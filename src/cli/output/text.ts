@@ -1,4 +1,5 @@
 import type { ChalkInstance } from 'chalk';
+import { renderFindingsText } from './findings.js';
 import { errorOf, kubeletReason, occurrenceLabel, scopeLabel, summarize, verdictOf, type ImageReport, type RunNotes } from './result.js';
 
 /**
@@ -47,6 +48,7 @@ export function renderText(reports: readonly ImageReport[], c: ChalkInstance, no
   if (reports.length > 1 || s.references > reports.length) {
     out += `\n${s.total} images${s.references !== s.total ? ` (${s.references} references)` : ''}: ${c.green(`${s.allowed} allowed`)}, ${c.red(`${s.rejected} rejected`)}, ${c.yellow(`${s.errors} could not be evaluated`)}\n`;
   }
+  out += renderFindingsText(notes, c);
   for (const f of notes.pinnedFiles ?? []) out += c.dim(`pinned manifest written: ${f}\n`);
   for (const w of notes.warnings) out += c.yellow(`warning: ${w}\n`);
   return out;

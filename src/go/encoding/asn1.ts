@@ -86,24 +86,76 @@ export function parseOne(buf: Uint8Array): TLV {
   return t;
 }
 
+/**
+ * An OBJECT IDENTIFIER as cryptobyte's ReadASN1ObjectIdentifier reads it (Go 1.24): not empty, every component
+ * minimally encoded (no leading 0x80 octet), at most 5 octets and below 2^31 per component, none truncated.
+ */
 export function decodeOID(t: TLV): string {
   const b = contents(t);
   if (b.length === 0) throw new DERError('empty OID');
   const parts: number[] = [];
-  let v = 0;
-  let first = true;
-  for (let i = 0; i < b.length; i++) {
-    v = v * 128 + (b[i]! & 0x7f);
-    if (!(b[i]! & 0x80)) {
-      if (first) {
-        const a = v < 40 ? 0 : v < 80 ? 1 : 2;
-        parts.push(a, v - a * 40);
-        first = false;
-      } else parts.push(v);
-      v = 0;
-    } else if (i === b.length - 1) throw new DERError('truncated OID');
-  }
+  let p = 0;
+  const component = (): number => {
+    let ret = 0;
+    for (let i = 0; p < b.length; i++) {
+      if (i === 5) throw new DERError('OID component too long');
+      if (ret >= 1 << 24) throw new DERError('OID component overflows');
+      const octet = b[p++]!;
+      if (i === 0 && octet === 0x80) throw new DERError('non-minimal OID component');
+      ret = ret * 128 + (octet & 0x7f);
+      if (!(octet & 0x80)) return ret;
+    }
+    throw new DERError('truncated OID');
+  };
+  const first = component();
+  if (first < 80) parts.push(Math.floor(first / 40), first % 40);
+  else parts.push(2, first - 80);
+  while (p < b.length) parts.push(component());
   return parts.join('.');
+}
+
+/** cryptobyte ReadASN1Boolean: one octet, 0x00 or 0xFF only (DER). */
+export function decodeBoolean(t: TLV): boolean {
+  const b = contents(t);
+  if (t.tag !== TAG.BOOLEAN || b.length !== 1 || (b[0] !== 0 && b[0] !== 0xff)) throw new DERError('invalid BOOLEAN');
+  return b[0] === 0xff;
+}
+
+/** cryptobyte ReadASN1Integer into a Go int64 (minimal two's complement, at most 8 octets). */
+export function decodeInt64(t: TLV): bigint {
+  const b = contents(t);
+  if (!isValidInteger(b) || b.length > 8) throw new DERError('invalid INTEGER');
+  return decodeSignedBig(b);
+}
+
+/** A minimal two's-complement INTEGER body as a bigint (no size limit: Go's *big.Int). */
+export function decodeSignedBig(b: Uint8Array): bigint {
+  if (!isValidInteger(b)) throw new DERError('invalid INTEGER');
+  let v = BigInt('0x' + Buffer.from(b).toString('hex'));
+  if (b[0]! & 0x80) v -= 1n << BigInt(b.length * 8);
+  return v;
+}
+
+/** cryptobyte ReadASN1BitString: padding count < 8, zero padding bits, no padding on an empty string. */
+export function decodeBitString(t: TLV): { bytes: Uint8Array; bitLength: number } {
+  const b = contents(t);
+  if (t.tag !== TAG.BIT_STRING || b.length === 0) throw new DERError('invalid BIT STRING');
+  const padding = b[0]!;
+  const bytes = b.subarray(1);
+  if (padding > 7 || (bytes.length === 0 && padding !== 0) || (bytes.length > 0 && (bytes[bytes.length - 1]! & ((1 << padding) - 1)) !== 0)) {
+    throw new DERError('invalid BIT STRING');
+  }
+  return { bytes, bitLength: bytes.length * 8 - padding };
+}
+
+/** Go asn1.BitString.RightAlign: the bits shifted so that the padding is at the front. */
+export function rightAlign(bs: { bytes: Uint8Array; bitLength: number }): Uint8Array {
+  const shift = 8 - (bs.bitLength % 8);
+  if (shift === 8 || bs.bytes.length === 0) return bs.bytes;
+  const a = new Uint8Array(bs.bytes.length);
+  a[0] = bs.bytes[0]! >> shift;
+  for (let i = 1; i < bs.bytes.length; i++) a[i] = ((bs.bytes[i - 1]! << (8 - shift)) | (bs.bytes[i]! >> shift)) & 0xff;
+  return a;
 }
 
 export function encodeLength(n: number): number[] {
@@ -137,21 +189,69 @@ export function isValidInteger(body: Uint8Array): boolean {
   return true;
 }
 
-/** A UTCTime / GeneralizedTime (the forms RFC 5280 allows: `YYMMDDHHMMSSZ`, `YYYYMMDDHHMMSSZ`). */
+/**
+ * A UTCTime / GeneralizedTime as cryptobyte reads it (Go 1.24): Go's time.Parse with `060102150405Z0700` (falling
+ * back to minute precision `0601021504Z0700` for UTCTime) or `20060102150405Z0700`, and the text must be exactly
+ * what time.Format prints back. So a zone is `Z` or a non-zero `±hhmm` offset (`+0000` prints as `Z` and is refused),
+ * fractions and out-of-range fields are refused, and UTCTime years 50–99 are 1950–1999.
+ */
 export function decodeTime(t: TLV): Date {
+  return decodeZonedTime(t).date;
+}
+
+/** A time with the zone offset it was written with (Go keeps it and prints it in RFC 3339 messages). */
+export interface ZonedTime {
+  readonly date: Date;
+  readonly offsetMinutes: number;
+}
+
+export function decodeZonedTime(t: TLV): ZonedTime {
   const s = Buffer.from(contents(t)).toString('latin1');
-  let m: RegExpMatchArray | null;
   if (t.tag === TAG.UTCTime) {
-    m = s.match(/^(\d\d)(\d\d)(\d\d)(\d\d)(\d\d)(\d\d)Z$/);
-    if (!m) throw new DERError('malformed UTCTime');
-    const yy = parseInt(m[1]!, 10);
-    const year = yy >= 50 ? 1900 + yy : 2000 + yy;
-    return new Date(Date.UTC(year, +m[2]! - 1, +m[3]!, +m[4]!, +m[5]!, +m[6]!));
+    const d = parseGoTime(s, 2, true) ?? parseGoTime(s, 2, false);
+    if (!d) throw new DERError('malformed UTCTime');
+    return d;
   }
   if (t.tag === TAG.GeneralizedTime) {
-    m = s.match(/^(\d{4})(\d\d)(\d\d)(\d\d)(\d\d)(\d\d)Z$/);
-    if (!m) throw new DERError('malformed GeneralizedTime');
-    return new Date(Date.UTC(+m[1]!, +m[2]! - 1, +m[3]!, +m[4]!, +m[5]!, +m[6]!));
+    const d = parseGoTime(s, 4, true);
+    if (!d) throw new DERError('malformed GeneralizedTime');
+    return d;
   }
-  throw new DERError('unexpected time tag');
+  throw new DERError('unsupported time format');
+}
+
+/** Go's time.Format(time.RFC3339) of an instant in a fixed zone. */
+export function formatRFC3339(t: ZonedTime): string {
+  const local = new Date(t.date.getTime() + t.offsetMinutes * 60_000);
+  const base = local.toISOString().replace(/\.\d{3}Z$/, '');
+  const y = local.getUTCFullYear();
+  const head = y >= 0 && y <= 9999 ? base.replace(/^[+-]?\d+/, String(y).padStart(4, '0')) : base;
+  if (t.offsetMinutes === 0) return head + 'Z';
+  const a = Math.abs(t.offsetMinutes);
+  return `${head}${t.offsetMinutes < 0 ? '-' : '+'}${String(Math.floor(a / 60)).padStart(2, '0')}:${String(a % 60).padStart(2, '0')}`;
+}
+
+function parseGoTime(s: string, yearDigits: 2 | 4, withSeconds: boolean): ZonedTime | undefined {
+  const re = new RegExp(`^(\\d{${yearDigits}})(\\d\\d)(\\d\\d)(\\d\\d)(\\d\\d)${withSeconds ? '(\\d\\d)' : '()'}(Z|[+-]\\d{4})$`);
+  const m = re.exec(s);
+  if (!m) return undefined;
+  let year = +m[1]!;
+  if (yearDigits === 2) year += year >= 50 ? 1900 : 2000;
+  const [month, day, hour, min] = [+m[2]!, +m[3]!, +m[4]!, +m[5]!];
+  const sec = withSeconds ? +m[6]! : 0;
+  const daysIn = new Date(Date.UTC(2000, month, 0)).getUTCDate(); // leap-year aware below
+  const monthDays = month === 2 ? ((year % 4 === 0 && year % 100 !== 0) || year % 400 === 0 ? 29 : 28) : daysIn;
+  if (month < 1 || month > 12 || day < 1 || day > monthDays || hour > 23 || min > 59 || sec > 59) return undefined;
+  let offsetMinutes = 0;
+  if (m[7] !== 'Z') {
+    const oh = +m[7]!.slice(1, 3);
+    const om = +m[7]!.slice(3, 5);
+    // time.Parse refuses hours > 24 and minutes > 59 in a numeric zone; a zero offset is formatted back as "Z".
+    if (oh > 24 || om > 59 || (oh === 0 && om === 0)) return undefined;
+    offsetMinutes = (m[7]![0] === '-' ? -1 : 1) * (oh * 60 + om);
+  }
+  const d = new Date(0);
+  d.setUTCFullYear(year, month - 1, day);
+  d.setUTCHours(hour, min, sec, 0);
+  return { date: new Date(d.getTime() - offsetMinutes * 60_000), offsetMinutes };
 }

@@ -10,7 +10,7 @@ import { createHash, createPublicKey } from 'node:crypto';
 import { InvalidSignatureError } from '../../errors.js';
 import { goQuote } from '../../go/fmt.js';
 import { fulcioIssuerInCertificate } from '../sigstore/certificates.js';
-import { OID, parseCertificate } from '../../go/crypto/x509/x509.js';
+import { OID, parseCertificate } from '../../go/crypto/x509/parser.js';
 import { IN_TOTO_PAYLOAD_TYPE } from './media-types.js';
 
 export interface TrustedRootVerifyInput {

@@ -26,11 +26,12 @@
 import { createHash } from 'node:crypto';
 import { EvaluationError, ImgpolicyError, InvalidSignatureError, PolicyRequirementError } from '../../errors.js';
 import type { SigstoreSignedRequirement } from '../../policy/types.js';
-import { goQuote, goQuoteList } from '../../go/fmt.js';
-import { fulcioIssuerInCertificate } from '../sigstore/certificates.js';
+import { goQuote } from '../../go/fmt.js';
+import { verifyFulcioCertificateAtTime, verifyPKI } from '../sigstore/certificates.js';
+import type { SigstoreMode } from '../sigstore/verify.js';
 import { KeyParseError, keyFingerprint, loadVerifier, type PublicKey } from '../../go/crypto/keys.js';
 import { prepareTrustRoot } from '../sigstore/trust-root.js';
-import { OID, parseCertificate, verifyCertificate, verifyHostname, type Certificate } from '../../go/crypto/x509/x509.js';
+import { parseCertificate, type Certificate } from '../../go/crypto/x509/parser.js';
 import type { VerifiedPayload, VerifyContext } from '../types.js';
 import { COSIGN_SIGN_PREDICATE_TYPE, IN_TOTO_PAYLOAD_TYPE, IN_TOTO_STATEMENT_TYPES, isBundleMediaType } from './media-types.js';
 import { loggedVerifiers } from './tlog-body.js';
@@ -49,7 +50,8 @@ export interface BundleInput {
   readonly imageIdentity: string;
 }
 
-export type BundleMode = 'keys' | 'keys+rekor' | 'fulcio+rekor' | 'pki';
+/** The same modes as the cosign verifier's. */
+export type BundleMode = SigstoreMode;
 
 export interface BundleVerificationDetails {
   readonly format: 'sigstore-bundle';
@@ -74,12 +76,12 @@ const ise = (m: string) => new InvalidSignatureError(m);
 
 type SigstoreVerify = typeof import('@sigstore/verify');
 type SigstoreBundle = typeof import('@sigstore/bundle');
-let libs: Promise<{ verify: SigstoreVerify; bundle: SigstoreBundle; core: typeof import('@sigstore/core') }> | undefined;
+let libs: Promise<{ verify: SigstoreVerify; bundle: SigstoreBundle }> | undefined;
 /** Lazy: the libraries cost ~60 ms to load and only bundle evaluation needs them. */
 function loadLibs() {
   return (libs ??= (async () => {
-    const [verify, bundle, core] = await Promise.all([import('@sigstore/verify'), import('@sigstore/bundle'), import('@sigstore/core')]);
-    return { verify, bundle, core };
+    const [verify, bundle] = await Promise.all([import('@sigstore/verify'), import('@sigstore/bundle')]);
+    return { verify, bundle };
   })());
 }
 
@@ -88,8 +90,7 @@ interface ParsedBundle {
   mediaType: string;
   content: 'dsse-envelope' | 'message-signature';
   /** Leaf first, then any further certificates the bundle carries (untrusted). */
-  certificates: Certificate[];
-  hasPublicKeyHint: boolean;
+  untrustedCertificates: Certificate[];
   tlogEntries: Record<string, unknown>[];
 }
 
@@ -133,7 +134,7 @@ async function parseBundle(bytes: Uint8Array): Promise<ParsedBundle> {
   }
   const content = o['dsseEnvelope'] ? 'dsse-envelope' : 'message-signature';
   const tlogEntries = Array.isArray(vm['tlogEntries']) ? (vm['tlogEntries'] as Record<string, unknown>[]) : [];
-  return { json: o, mediaType, content, certificates, hasPublicKeyHint: vm['publicKey'] !== undefined, tlogEntries };
+  return { json: o, mediaType, content, untrustedCertificates: certificates, tlogEntries };
 }
 
 /**
@@ -224,11 +225,6 @@ function rekorFacts(p: ParsedBundle) {
   };
 }
 
-function requireEmail(cert: Certificate, email: string): void {
-  // Exact, case-sensitive, any of the email SANs (c/image); never a pattern.
-  if (!cert.emailAddresses.includes(email)) throw ise(`Required email ${goQuote(email)} not found (got ${goQuoteList(cert.emailAddresses)})`);
-}
-
 /** What the signed content claims, read only after the signature verified. */
 function readClaims(p: ParsedBundle, input: BundleInput): { manifestDigest: string; predicateType?: string } {
   if (p.content === 'message-signature') {
@@ -303,10 +299,8 @@ async function verifyInner(req: SigstoreSignedRequirement, input: BundleInput, c
   };
 
   if (root.publicKeys) {
+    // c/image keys mode ignores a certificate annotation; a bundle's certificate is likewise irrelevant.
     root.publicKeys.forEach(loadable);
-    if (p.certificates.length > 0) {
-      // c/image keys mode ignores a certificate annotation; a bundle's certificate is likewise irrelevant.
-    }
     const failures: string[] = [];
     let found = -1;
     for (let i = 0; i < root.publicKeys.length; i++) {
@@ -335,7 +329,7 @@ async function verifyInner(req: SigstoreSignedRequirement, input: BundleInput, c
   } else if (root.fulcio) {
     mode = 'fulcio+rekor';
     if (!root.rekorPublicKeys) throw new EvaluationError('Internal inconsistency: Fulcio CA specified without a Rekor public key');
-    const leaf = p.certificates[0];
+    const leaf = p.untrustedCertificates[0];
     if (!leaf) throw ise('sigstore bundle carries no certificate (required for Fulcio)');
     if (!leaf.publicKey) throw new EvaluationError('unsupported public key type');
     const withSET = p.tlogEntries.find((e) => e['inclusionPromise']);
@@ -347,38 +341,17 @@ async function verifyInner(req: SigstoreSignedRequirement, input: BundleInput, c
     }
     checkLoggedVerifier(p, leaf.raw, 'certificate');
     const at = new Date(Number(withSET['integratedTime']) * 1000);
-    // Fulcio issues leaves whose critical SAN may hold only otherName entries; c/image tolerates that (Fulcio mode).
-    leaf.unhandledCriticalExtensions = leaf.unhandledCriticalExtensions.filter((o) => o !== OID.SAN);
-    const err = verifyCertificate(leaf, {
-      roots: root.fulcio.caCertificates,
-      intermediates: p.certificates.slice(1), // untrusted: only a path to a *policy* root counts
-      currentTime: at,
-      keyUsages: [OID.EKU_CODE_SIGNING],
-    });
-    if (err) throw ise(`veryfing leaf certificate failed: ${err}`);
-    const { issuer, raw } = fulcioIssuerInCertificate(leaf);
-    if (!Buffer.from(raw).equals(Buffer.from(root.fulcio.oidcIssuer, 'utf8'))) throw ise(`Unexpected Fulcio OIDC issuer ${goQuote(issuer)}`);
-    requireEmail(leaf, root.fulcio.subjectEmail);
+    // Untrusted: only a path to a *policy* root counts.
+    const facts = verifyFulcioCertificateAtTime(root.fulcio, at, leaf, p.untrustedCertificates.slice(1), ctx.now());
     key = leaf.publicKey;
-    extra = { ...rekorFacts(p), certificateEmails: leaf.emailAddresses, certificateIssuer: issuer };
+    extra = { ...rekorFacts(p), certificateEmails: leaf.emailAddresses, ...(facts.issuer !== undefined ? { certificateIssuer: facts.issuer } : {}) };
   } else if (root.pki) {
     mode = 'pki';
     if (root.rekorPublicKeys) throw new EvaluationError('Internal inconsistency: PKI specified with a Rekor public key');
-    const leaf = p.certificates[0];
+    const leaf = p.untrustedCertificates[0];
     if (!leaf) throw ise('sigstore bundle carries no certificate (required for PKI)');
     if (!leaf.publicKey) throw new EvaluationError('unsupported public key type');
-    const err = verifyCertificate(leaf, {
-      roots: root.pki.caRootsCertificates,
-      intermediates: [...(root.pki.caIntermediateCertificates ?? []), ...p.certificates.slice(1)],
-      currentTime: ctx.now(),
-      keyUsages: [OID.EKU_CODE_SIGNING],
-    });
-    if (err) throw ise(`veryfing leaf certificate failed: ${err}`);
-    if (root.pki.subjectEmail) requireEmail(leaf, root.pki.subjectEmail);
-    if (root.pki.subjectHostname) {
-      const h = verifyHostname(leaf, root.pki.subjectHostname);
-      if (h) throw ise(`Unexpected subject hostname: ${h}`);
-    }
+    verifyPKI(root.pki, ctx.now(), leaf, p.untrustedCertificates.slice(1));
     try {
       await libraryVerify(p, leaf.publicKey, artifact, {});
     } catch (e) {

@@ -14,7 +14,7 @@ import {
 } from './annotations.js';
 import { fulcioIssuerInCertificate } from './certificates.js';
 import { keyFingerprint } from '../../go/crypto/keys.js';
-import { unmarshalCertificatesFromPEM } from '../../go/crypto/x509/x509.js';
+import { unmarshalCertificatesFromPEM } from '../../go/crypto/x509/parser.js';
 
 export interface SigstoreSignatureFacts {
   readonly mimeType: string;

@@ -11,7 +11,7 @@ import { EvaluationError, ImgpolicyError, InvalidSignatureError } from '../../er
 import type { SigstoreSignedRequirement } from '../../policy/types.js';
 import type { VerifyContext } from '../types.js';
 import { KeyParseError, unmarshalPEMToPublicKey, type PublicKey } from '../../go/crypto/keys.js';
-import { appendCertsFromPEM, unmarshalCertificatesFromPEM, type Certificate } from '../../go/crypto/x509/x509.js';
+import { appendCertsFromPEM, unmarshalCertificatesFromPEM, type Certificate } from '../../go/crypto/x509/parser.js';
 
 export interface FulcioTrustRoot {
   readonly caCertificates: readonly Certificate[];

@@ -20,7 +20,7 @@ import {
   SIGSTORE_SET_ANNOTATION,
   SIGSTORE_SIGNATURE_ANNOTATION,
 } from './annotations.js';
-import { verifyFulcioCertificateAtTime, verifyPKI, type CertificateFacts } from './certificates.js';
+import { parseLeafCertFromPEM, parseUntrustedIntermediatesFromPEM, verifyFulcioCertificateAtTime, verifyPKI, type CertificateFacts } from './certificates.js';
 import { goBase64Decode } from '../../go/encoding/base64.js';
 import { KeyParseError, keyFingerprint, loadVerifier, marshalPublicKeyToPEM, type PublicKey, type Verifier } from '../../go/crypto/keys.js';
 import { verifyRekorSET, type RekorSETResult } from './rekor-set.js';
@@ -157,11 +157,14 @@ async function verifyInner(req: SigstoreSignedRequirement, sig: SigstoreSignatur
     if (!root.rekorPublicKeys) throw new EvaluationError('Internal inconsistency: Fulcio CA specified without a Rekor public key');
     if (!has(SIGSTORE_SET_ANNOTATION)) throw new EvaluationError(`missing ${SIGSTORE_SET_ANNOTATION} annotation`);
     if (!has(SIGSTORE_CERTIFICATE_ANNOTATION)) throw new EvaluationError(`missing ${SIGSTORE_CERTIFICATE_ANNOTATION} annotation`);
-    const certPEM = Buffer.from(ann[SIGSTORE_CERTIFICATE_ANNOTATION]!, 'utf8');
-    const chainPEM = has(SIGSTORE_CHAIN_ANNOTATION) ? Buffer.from(ann[SIGSTORE_CHAIN_ANNOTATION]!, 'utf8') : undefined;
+    const untrustedCertPEM = Buffer.from(ann[SIGSTORE_CERTIFICATE_ANNOTATION]!, 'utf8');
+    const untrustedChainPEM = has(SIGSTORE_CHAIN_ANNOTATION) ? Buffer.from(ann[SIGSTORE_CHAIN_ANNOTATION]!, 'utf8') : undefined;
     // The SET runs first (with the certificate PEM as the logged "key"): its time is when the cert must be valid.
-    const r = verifyRekorSET(root.rekorPublicKeys, ann[SIGSTORE_SET_ANNOTATION]!, certPEM, base64Signature, payload);
-    const facts = verifyFulcioCertificateAtTime(root.fulcio, unixToDate(r.integratedTime), certPEM, chainPEM);
+    const r = verifyRekorSET(root.rekorPublicKeys, ann[SIGSTORE_SET_ANNOTATION]!, untrustedCertPEM, base64Signature, payload);
+    // c/image parses the chain before the leaf.
+    const untrustedIntermediates = parseUntrustedIntermediatesFromPEM(untrustedChainPEM);
+    const untrustedCertificate = parseLeafCertFromPEM(untrustedCertPEM);
+    const facts = verifyFulcioCertificateAtTime(root.fulcio, unixToDate(r.integratedTime), untrustedCertificate, untrustedIntermediates, ctx.now());
     candidates = facts.publicKey ? [facts.publicKey] : [];
     candidateIndexes = [0];
     extra = { ...rekorDetails(r), ...certificateDetails(facts) };
@@ -171,9 +174,11 @@ async function verifyInner(req: SigstoreSignedRequirement, sig: SigstoreSignatur
     const pki = root.pki!;
     if (root.rekorPublicKeys) throw new EvaluationError('Internal inconsistency: PKI specified with a Rekor public key');
     if (!has(SIGSTORE_CERTIFICATE_ANNOTATION)) throw new EvaluationError(`missing ${SIGSTORE_CERTIFICATE_ANNOTATION} annotation`);
-    const certPEM = Buffer.from(ann[SIGSTORE_CERTIFICATE_ANNOTATION]!, 'utf8');
-    const chainPEM = has(SIGSTORE_CHAIN_ANNOTATION) ? Buffer.from(ann[SIGSTORE_CHAIN_ANNOTATION]!, 'utf8') : undefined;
-    const facts = verifyPKI(pki, ctx.now(), certPEM, chainPEM);
+    const untrustedCertPEM = Buffer.from(ann[SIGSTORE_CERTIFICATE_ANNOTATION]!, 'utf8');
+    const untrustedChainPEM = has(SIGSTORE_CHAIN_ANNOTATION) ? Buffer.from(ann[SIGSTORE_CHAIN_ANNOTATION]!, 'utf8') : undefined;
+    const untrustedIntermediates = parseUntrustedIntermediatesFromPEM(untrustedChainPEM);
+    const untrustedCertificate = parseLeafCertFromPEM(untrustedCertPEM);
+    const facts = verifyPKI(pki, ctx.now(), untrustedCertificate, untrustedIntermediates);
     if (!facts.publicKey) throw new EvaluationError('unsupported public key type');
     candidates = [facts.publicKey];
     candidateIndexes = [0];

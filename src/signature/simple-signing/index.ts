@@ -1,5 +1,5 @@
 // Public face of GPG "simple signing" (atomic container signatures): c/image policy_eval_signedby.go + simple.go.
-import { EvaluationError, InvalidSignatureError, PolicyRequirementError } from '../../errors.js';
+import { EvaluationError, PolicyRequirementError } from '../../errors.js';
 import type { SimpleSigningSignature } from '../../image/types.js';
 import type { SignedByRequirement } from '../../policy/types.js';
 import { goQuote } from '../../go/fmt.js';
@@ -19,7 +19,7 @@ export { goFileErrorMessage } from './keys.js';
  *  2. key bytes, read per signature as c/image does (so a broken key file only matters when a signature exists);
  *  3. a private keyring of exactly those keys — zero keys is PolicyRequirementError `No public keys imported`;
  *  4. the OpenPGP verification (see verify-gpg.ts);
- *  5. the signer must be a trusted identity, a subkey being mapped to its primary key (GPGME wording);
+ *  5. the signing key's own fingerprint must be a trusted identity (an imported primary key; a subkey never is);
  *  6. the strict simple-signing payload parse.
  */
 export async function verifySimpleSigningSignature(
@@ -52,17 +52,19 @@ export async function verifySimpleSigningSignature(
     });
   }
 
-  // c/image verifyAndExtractSignature: GPGME reports the key that signed (maybe a subkey); if that is not trusted, it
-  // is mapped to its primary key. Our keyring holds only trusted keys, so this only fails if import and identities
-  // ever disagree — kept because it is the security check c/image relies on, not the keyring's composition.
-  let keyFingerprint = verified.signingKeyFingerprint;
+  // c/image verifyAndExtractSignature: GPGME reports the fingerprint of the key that made the signature — a subkey's
+  // own fingerprint when a subkey signed — and c/image accepts it only if it is one of the imported keys, which are
+  // primary keys. So a subkey signature is never accepted, whatever the primary key may do and however the keys are
+  // given (keyPath, keyPaths, keyData: checked against skopeo 1.18). gpg itself would verify it: say so in a hint.
+  const keyFingerprint = verified.signingKeyFingerprint;
   if (!keyring.identities.includes(keyFingerprint)) {
-    if (!keyring.identities.includes(verified.primaryKeyFingerprint)) {
-      throw new InvalidSignatureError(
-        `signature by key ${verified.signingKeyFingerprint} of ${verified.primaryKeyFingerprint} is not accepted`,
-      );
-    }
-    keyFingerprint = verified.primaryKeyFingerprint;
+    const text =
+      `the signature was made by subkey ${keyFingerprint} of the configured key ${verified.primaryKeyFingerprint}; gpg verifies ` +
+      `such a signature, but containers/image accepts only signatures made by a primary key it imported (it compares the ` +
+      `signing key's own fingerprint). Re-sign with the primary key (gpg --sign -u '${verified.primaryKeyFingerprint}!'), or ` +
+      `give the signer a key whose primary key signs and put that key in the policy's keyPath/keyPaths/keyData`;
+    ctx.trace.info(text, { hint: 'gpg-subkey-signature', signingKeyFingerprint: keyFingerprint, primaryKeyFingerprint: verified.primaryKeyFingerprint });
+    throw new PolicyRequirementError(`Signature by key ${keyFingerprint} is not accepted`);
   }
 
   const payload = parseSignaturePayload(verified.content, 'simple-signing');

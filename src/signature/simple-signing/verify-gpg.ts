@@ -36,9 +36,13 @@ export async function verifyGPGMessage(
 ): Promise<GPGVerification> {
   const parts = await readSignedMessage(openpgp, blob);
   if (parts.signatures.length === 0) {
-    // gpg reports NODATA ("no signature found") and GPGME fails the verify call: plain error.
+    // gpg reports NODATA and GPGME fails the verify call with gpg-error's "No data": a plain error (skopeo 1.18 says
+    // exactly this for a literal-data packet without a signature).
+    if (parts.literalCount > 0) throw new EvaluationError('No data');
     throw new EvaluationError('Error verifying the OpenPGP signature: no signature found (the input is not a signature)');
   }
+  // A signature without signed data (a detached signature): GPGME verifies nothing and reports no signature.
+  if (parts.literalCount === 0) throw new InvalidSignatureError('Unexpected GPG signature count 0');
   if (parts.signatures.length !== 1) {
     throw new InvalidSignatureError(`Unexpected GPG signature count ${parts.signatures.length}`);
   }
@@ -61,10 +65,13 @@ export async function verifyGPGMessage(
     hashAlgorithm = entry.packet.hashAlgorithm ?? 0;
     let result: Awaited<ReturnType<OpenPGPModule['verify']>>;
     try {
+      // gpg does not refuse a signature dated in the future (it checks the key at the present time, below), while
+      // openpgp.js refuses one made after `date`: so a future-dated signature is verified as of its own date.
+      const created = entry.packet.created;
       result = await openpgp.verify({
         message: parts.message as never,
         verificationKeys: keyring.keys,
-        date: now,
+        date: created && created.getTime() > now.getTime() ? created : now,
         format: (parts.cleartext ? 'utf8' : 'binary') as 'binary',
         config,
       });

@@ -7,7 +7,7 @@ import { REPO_ROOT } from '../../helpers/oracle.js';
  * Issue 19: every document containers/image decodes with json.Unmarshal must be decoded here by the Go decoder
  * (src/go/encoding/json/), or case-insensitive members, duplicates, merges and type errors read differently and a
  * verdict can be about other bytes than CRI-O's. A `JSON.parse(` anywhere else in src/ must say why it is not such a
- * document, in a `// JSON.parse-ok: <reason>` comment on its line or the line above.
+ * document, in a `// JSON.parse-ok: <reason>` comment on its line or in the comment block right above it.
  */
 function sourceFiles(dir: string): string[] {
   return readdirSync(dir).flatMap((name) => {
@@ -31,7 +31,9 @@ describe('JSON.parse outside the Go decoder', () => {
           // A call, not a mention in a comment.
           const code = line.replace(/\/\/.*$/, '').replace(/^\s*\*.*$/, '');
           if (!/\bJSON\.parse\(/.test(code)) return [];
-          const ok = MARKER.test(line) || MARKER.test(lines[i - 1] ?? '');
+          // The marker may open the comment block right above the call.
+          let ok = MARKER.test(line);
+          for (let k = i - 1; !ok && k >= 0 && /^\s*\/\//.test(lines[k]!); k--) ok = MARKER.test(lines[k]!);
           return [{ where: `${relative(REPO_ROOT, file)}:${i + 1}`, ok }];
         }),
     );

@@ -9,10 +9,10 @@ import { EvaluationError, InvalidSignatureError } from '../../../src/errors.js';
 import { parseSignatureBlob } from '../../../src/image/signature-blob.js';
 import type { SigstoreSignature } from '../../../src/image/types.js';
 import { verifySigstoreSignature } from '../../../src/signature/sigstore/index.js';
-import { verifyFulcioCertificateAtTime } from '../../../src/signature/sigstore/certificates.js';
+import { parseLeafCertFromPEM, parseUntrustedIntermediatesFromPEM, verifyFulcioCertificateAtTime } from '../../../src/signature/sigstore/certificates.js';
 import { unmarshalPEMToPublicKey } from '../../../src/go/crypto/keys.js';
 import { verifyRekorSET } from '../../../src/signature/sigstore/rekor-set.js';
-import { appendCertsFromPEM, type Certificate } from '../../../src/go/crypto/x509/x509.js';
+import { appendCertsFromPEM, type Certificate } from '../../../src/go/crypto/x509/parser.js';
 import { loadRequirement, testContext } from './sigstore-helpers.js';
 
 const F = '/work/shared/fixtures/containers-image';
@@ -178,12 +178,20 @@ d('containers/image sigstore fixtures', () => {
     ['2022-12-12T18:58:19Z', 'fulcio-chain', 'veryfing leaf certificate failed: x509: certificate has expired or is not yet valid: current time 2022-12-12T18:58:19Z is after 2022-12-12T18:58:18Z'],
     ['2022-12-12T18:48:19Z', undefined, 'veryfing leaf certificate failed: x509: certificate signed by unknown authority'],
   ])('Fulcio leaf at %s (chain %s)', (at, chain, msg) => {
-    const f = () => verifyFulcioCertificateAtTime(fulcioRoot(), new Date(at), readFileSync(join(F, 'fulcio-cert')), chain ? readFileSync(join(F, chain)) : undefined);
+    const f = () =>
+      verifyFulcioCertificateAtTime(
+        fulcioRoot(),
+        new Date(at),
+        parseLeafCertFromPEM(readFileSync(join(F, 'fulcio-cert'))),
+        parseUntrustedIntermediatesFromPEM(chain ? readFileSync(join(F, chain)) : undefined),
+        new Date(at),
+      );
     if (msg) expect(f).toThrow(new InvalidSignatureError(msg));
     else expect(f().issuer).toBe('https://github.com/login/oauth');
   });
   test('Fulcio leaf with fulcio-chain as the CA pool and no chain', () => {
-    const r = verifyFulcioCertificateAtTime(fulcioRoot('fulcio-chain'), new Date('2022-12-12T18:48:19Z'), readFileSync(join(F, 'fulcio-cert')), undefined);
+    const at = new Date('2022-12-12T18:48:19Z');
+    const r = verifyFulcioCertificateAtTime(fulcioRoot('fulcio-chain'), at, parseLeafCertFromPEM(readFileSync(join(F, 'fulcio-cert'))), [], at);
     expect(r.certificate.emailAddresses).toEqual(['mitr@redhat.com']);
   });
 });

@@ -42,9 +42,6 @@ d('containers/image GPG fixtures: accepted', () => {
     ['image.signature', 'pubring.gpg', 'testing/manifest', KEY_A, KEY_A],
     ['no-optional-fields.signature', 'public-key.gpg', 'testing/manifest', KEY_A, KEY_A],
     ['invalid-reference.signature', 'public-key.gpg', 'UPPERCASEISINVALID', KEY_A, KEY_A],
-    ['subkey.signature', 'public-key-with-subkey.gpg', 'testing/manifest:latest', SUB_PRIMARY, SUBKEY],
-    ['subkey.signature-v3', 'public-key-with-subkey.gpg', 'testing/manifest:latest', SUB_PRIMARY, SUBKEY],
-    ['subkey.signature', 'pubring.gpg', 'testing/manifest:latest', SUB_PRIMARY, SUBKEY],
     // gpg --import of a secret keyring imports the public parts too.
     ['image.signature', 'secring.gpg', 'testing/manifest', KEY_A, KEY_A],
     ['dir-img-valid/signature-1', 'public-key.gpg', 'testing/manifest:latest', KEY_A, KEY_A],
@@ -74,6 +71,11 @@ d('containers/image GPG fixtures: rejected', () => {
     ['expired.signature', 'public-key.gpg', 'InvalidSignatureError', expect.stringMatching(/^Invalid GPG signature: signature by key E932F44B23E8DD43 expired on /)],
     ['unknown-key.signature', 'public-key.gpg', 'InvalidSignatureError', 'Invalid GPG signature: no public key for key ID 5F9470E3BC6C3B55 in the configured keys (GPG: NO_PUBKEY)'],
     ['unknown-key.signature-v3', 'public-key.gpg', 'InvalidSignatureError', 'Invalid GPG signature: no public key for key ID 5F9470E3BC6C3B55 in the configured keys (GPG: NO_PUBKEY)'],
+    // c/image compares the signing subkey's own fingerprint with the imported primary keys: rejected (skopeo 1.18
+    // says exactly this for these upstream fixtures; issue 20 row 2).
+    ['subkey.signature', 'public-key-with-subkey.gpg', 'PolicyRequirementError', `Signature by key ${SUBKEY} is not accepted`],
+    ['subkey.signature-v3', 'public-key-with-subkey.gpg', 'PolicyRequirementError', `Signature by key ${SUBKEY} is not accepted`],
+    ['subkey.signature', 'pubring.gpg', 'PolicyRequirementError', `Signature by key ${SUBKEY} is not accepted`],
     ['subkey-revoked.signature', 'public-key-with-revoked-subkey.gpg', 'InvalidSignatureError', 'Invalid GPG signature: signing key 3EF0F93A1F602997 or its primary key has been revoked (Subkey is revoked)'],
     ['subkey-revoked.signature-v3', 'public-key-with-revoked-subkey.gpg', 'InvalidSignatureError', 'Invalid GPG signature: signing key 3EF0F93A1F602997 or its primary key has been revoked (Subkey is revoked)'],
     ['subkey-revoked.signature', 'pubring.gpg', 'InvalidSignatureError', 'Invalid GPG signature: signing key 3EF0F93A1F602997 or its primary key has been revoked (Subkey is revoked)'],
@@ -81,7 +83,8 @@ d('containers/image GPG fixtures: rejected', () => {
     ['invalid-blob.signature-v3', 'public-key.gpg', 'InvalidSignatureError', "invalid character 'T' looking for beginning of value"],
     ['invalid-cleartext.signature', 'public-key.gpg', 'InvalidSignatureError', "invalid character 'T' looking for beginning of value"],
     ['image.signature', 'public-key-2.gpg', 'InvalidSignatureError', 'Invalid GPG signature: no public key for key ID E932F44B23E8DD43 in the configured keys (GPG: NO_PUBKEY)'],
-    ['unsigned-literal.signature', 'public-key.gpg', 'EvaluationError', expect.stringContaining('no signature found')],
+    // skopeo 1.18: GPGME's verify call fails with gpg-error's text.
+    ['unsigned-literal.signature', 'public-key.gpg', 'EvaluationError', 'No data'],
     ['unsigned-encrypted.signature', 'public-key.gpg', 'EvaluationError', expect.stringContaining('no signature found')],
     ['image.signature', 'image.signature', 'PolicyRequirementError', 'No public keys imported'],
   ])('%s with %s', async (sig, key, cls, message) => {
