@@ -262,7 +262,7 @@ function decodeStruct(v: Extract<GoJsonValue, { kind: 'object' }>, t: GoStructTy
   return target;
 }
 
-const foldCache = new WeakMap<GoStructType, { exact: Map<string, GoField>; folded: { re: RegExp; field: GoField }[] }>();
+const foldCache = new WeakMap<GoStructType, { exact: Map<string, GoField>; ascii: Map<string, GoField>; folded: { re: RegExp; field: GoField }[] }>();
 
 /** encoding/json's field choice: an exact name, else the first whose name equals under simple case folding. */
 function selectField(t: GoStructType, key: string): GoField | undefined {
@@ -270,12 +270,18 @@ function selectField(t: GoStructType, key: string): GoField | undefined {
   if (!c) {
     c = {
       exact: new Map(t.fields.map((f) => [f.json, f])),
+      // For an ASCII key, simple folding is ASCII case folding (U+017F and U+212A are not ASCII): a map lookup.
+      ascii: new Map([...t.fields].reverse().map((f) => [f.json.toLowerCase(), f])),
       // The `iu` flags compare by Unicode simple case folding, which is what Go's foldName orbits are built from.
       folded: t.fields.map((f) => ({ re: new RegExp(`^${f.json.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`, 'iu'), field: f })),
     };
     foldCache.set(t, c);
   }
-  return c.exact.get(key) ?? c.folded.find((x) => x.re.test(key))?.field;
+  const exact = c.exact.get(key);
+  if (exact) return exact;
+  // eslint-disable-next-line no-control-regex
+  if (/^[\x00-\x7f]*$/.test(key)) return c.ascii.get(key.toLowerCase());
+  return c.folded.find((x) => x.re.test(key))?.field;
 }
 
 // ------------------------------------------------------------------------------------------------ accessors
