@@ -3,7 +3,7 @@
 // Benchmarks print figures; nothing here asserts a time.
 import { spawn, spawnSync } from 'node:child_process';
 import { createHash, createPrivateKey, randomUUID, sign, X509Certificate } from 'node:crypto';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import { createServer as createNetServer } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -11,7 +11,13 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 export const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
-export const BIN = join(ROOT, 'bin/imgpolicy.js');
+/**
+ * What users run: an installed `imgpolicy` (IMGPOLICY_BIN, resolved to its script so that every sample is `node
+ * SCRIPT …` like the baselines), else the checkout's bin/imgpolicy.js, which runs the bundled artifact
+ * build/imgpolicy.cjs (`npm run bundle`) — never dist/.
+ */
+export const BIN = process.env.IMGPOLICY_BIN ? realpathSync(process.env.IMGPOLICY_BIN) : join(ROOT, 'bin/imgpolicy.js');
+export const ARTIFACT = join(dirname(BIN), '../build/imgpolicy.cjs');
 export const ORACLE_DIR = process.env.ORACLE_DIR ?? '/tmp/imgpolicy-oracle';
 export const REGISTRY = process.env.ORACLE_REGISTRY ?? '127.0.0.1:5000';
 export const SKOPEO = process.env.SKOPEO118 ?? join(ORACLE_DIR, 'tools/skopeo118/skopeo');
@@ -22,18 +28,30 @@ export const KEY1_PUB = join(ORACLE_DIR, 'keys/cosign1.pub');
 export const KEY1_PRIV = join(ORACLE_DIR, 'keys/cosign1.key');
 
 export function requireOracle() {
-  for (const p of [SKOPEO, KEY1_PUB, KEY1_PRIV, REGISTRIES_D, BIN]) {
+  for (const p of [SKOPEO, KEY1_PUB, KEY1_PRIV, REGISTRIES_D]) {
     if (!existsSync(p)) {
-      console.error(`missing ${p}: set up the oracle (/work/shared/oracle/setup.sh; . $ORACLE_DIR/env.sh) and build (npx tsc -p tsconfig.build.json)`);
+      console.error(`missing ${p}: set up the oracle (../shared/oracle/setup.sh start, then . $ORACLE_DIR/env.sh)`);
       process.exit(2);
     }
   }
+  requireArtifact();
 }
 
+export function requireArtifact() {
+  if (!existsSync(ARTIFACT)) {
+    console.error(`missing ${ARTIFACT}: build the artifact (npm run build)`);
+    process.exit(2);
+  }
+}
+
+/** The benchmarks' own code cache (bin/code-cache.cjs): warmed by each script's first, discarded round. */
+const CACHE_HOME = mkdtempSync(join(tmpdir(), 'imgpolicy-bench-cache-'));
+process.on('exit', () => rmSync(CACHE_HOME, { recursive: true, force: true }));
+
 /** The two environments every timing is taken in: without NODE_EXTRA_CA_CERTS (a typical machine), and as given. */
-export const ENV_UNSET = Object.fromEntries(Object.entries(process.env).filter(([k]) => k !== 'NODE_EXTRA_CA_CERTS'));
+export const ENV_UNSET = { ...Object.fromEntries(Object.entries(process.env).filter(([k]) => k !== 'NODE_EXTRA_CA_CERTS')), XDG_CACHE_HOME: CACHE_HOME };
 export const ENVS = [['NODE_EXTRA_CA_CERTS unset', ENV_UNSET]];
-if (process.env.NODE_EXTRA_CA_CERTS) ENVS.push([`NODE_EXTRA_CA_CERTS=${process.env.NODE_EXTRA_CA_CERTS}`, process.env]);
+if (process.env.NODE_EXTRA_CA_CERTS) ENVS.push([`NODE_EXTRA_CA_CERTS=${process.env.NODE_EXTRA_CA_CERTS}`, { ...process.env, XDG_CACHE_HOME: CACHE_HOME }]);
 
 // ------------------------------------------------------------------------------------------------ timing
 
@@ -44,6 +62,32 @@ export function run(cmd, args, env = ENV_UNSET, opts = {}) {
   const ms = Number(process.hrtime.bigint() - t0) / 1e6;
   if (r.error) throw r.error;
   return { ms, status: r.status, stdout: r.stdout ?? '', stderr: r.stderr ?? '' };
+}
+
+/** `node ARGS` once: wall ms from here, and CPU ms (user+sys) of that process from bash's `times`. */
+export function sampleNode(args, env, cwd = ROOT) {
+  const t0 = process.hrtime.bigint();
+  const r = spawnSync('bash', ['-c', '"$@" >/dev/null 2>&1; s=$?; times; exit $s', 'x', process.execPath, ...args], { env, cwd, encoding: 'utf8' });
+  const ms = Number(process.hrtime.bigint() - t0) / 1e6;
+  if (r.status !== 0) throw new Error(`node ${args.join(' ')} exited ${r.status}`);
+  const secs = [...(r.stdout.trim().split('\n').at(-1) ?? '').matchAll(/(\d+)m([\d.]+)s/g)].map((m) => Number(m[1]) * 60 + Number(m[2]));
+  return { ms, cpu: (secs[0] + secs[1]) * 1000 };
+}
+
+/**
+ * Every case once per round, RUNS rounds after one discarded warm-up round (which also writes the code cache);
+ * cases are `[name, nodeArgs, extraEnv?]`. Returns the wall and CPU samples per case.
+ */
+export function interleaved(cases, baseEnv, runs) {
+  const wall = cases.map(() => []);
+  const cpu = cases.map(() => []);
+  for (let i = 0; i <= runs; i++) {
+    cases.forEach(([, args, extra], j) => {
+      const s = sampleNode(args, { ...baseEnv, ...(extra ?? {}) });
+      if (i > 0) (wall[j].push(s.ms), cpu[j].push(s.cpu));
+    });
+  }
+  return { wall, cpu };
 }
 
 export function stats(xs) {

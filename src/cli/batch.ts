@@ -12,7 +12,7 @@ import { evaluateImageAsPullWould } from '../evaluate/index.js';
 import type { ImageSource } from '../image/index.js';
 import type { Policy } from '../policy/index.js';
 import { parseDockerReference, parseImageReference, type ImageReference } from '../reference/index.js';
-import { evaluationContext, type ProcessEnv } from './context.js';
+import { evaluationContext, policyFileReader, type ProcessEnv } from './context.js';
 import { explainRejection } from './explain-rejection.js';
 import { exitCodeForError, EXIT } from './exit-codes.js';
 import type { ImageOccurrence } from './k8s/manifests.js';
@@ -115,6 +115,7 @@ export async function runTasks(
   session: ImageSession,
 ): Promise<ImageReport[]> {
   const reports: ImageReport[] = new Array(tasks.length);
+  const readFile = policyFileReader();
   let next = 0;
   let done = 0;
   const worker = async () => {
@@ -122,7 +123,7 @@ export async function runTasks(
       const i = next++;
       if (i >= tasks.length) return;
       const t = tasks[i]!;
-      reports[i] = await verifyTask(t, opts, pe, resolver, session);
+      reports[i] = await verifyTask(t, opts, pe, resolver, session, readFile);
       opts.onTrace?.(reports[i]!);
       opts.onProgress?.(++done, tasks.length, t.input);
     }
@@ -131,7 +132,14 @@ export async function runTasks(
   return reports;
 }
 
-async function verifyTask(t: Task, opts: BatchOptions, pe: ProcessEnv, resolver: PolicyResolver, session: ImageSession): Promise<ImageReport> {
+async function verifyTask(
+  t: Task,
+  opts: BatchOptions,
+  pe: ProcessEnv,
+  resolver: PolicyResolver,
+  session: ImageSession,
+  readFile: (path: string) => Promise<Uint8Array>,
+): Promise<ImageReport> {
   const started = Date.now();
   const evaluated = t.evaluate !== t.input && t.evaluate !== `docker://${t.input}` ? { evaluated: t.evaluate } : {};
   const base = {
@@ -155,6 +163,7 @@ async function verifyTask(t: Task, opts: BatchOptions, pe: ProcessEnv, resolver:
   }
   const withPolicy = { ...base, ...(policy.path ? { policyPath: policy.path } : {}) };
   const ctx = evaluationContext(pe, {
+    readFile,
     ...(opts.requireSignatureVerification ? { requireSignatureVerification: true } : {}),
     ...(opts.sigstoreBundles ? { sigstoreBundles: true } : {}),
     ...(opts.sigstoreBundleHint === false ? { sigstoreBundleHint: false } : {}),

@@ -57,9 +57,10 @@ export async function prepareClusterPolicies(
     const from = rel !== undefined && scope !== undefined && scope !== null ? result.origins.get(rel)?.get(scope) : undefined;
     const label = policyPath === undefined ? undefined : from && from.length > 0 ? `${policyPath} [scope ${JSON.stringify(scope)} from ${from.join(', ')}]` : policyPath;
     const note = from && from.length > 0 ? `Scope ${JSON.stringify(scope)} of ${policyPath} comes from ${from.join(', ')}` : `${policyPath ?? 'the policy'}: the scope that applied comes from no cluster policy (the base policy's default or transports)`;
+    // policyPath stays the file (findings compare files); the rejection's "decided by" line and the trace name the resource.
     return {
       ...r,
-      ...(label !== undefined ? { policyPath: label } : {}),
+      ...(policyPath !== undefined ? { policyPath } : {}),
       ...(r.result ? { result: { ...r.result, trace: [...r.result.trace, { level: 'info' as const, message: note, data: { clusterPolicies: from ?? [] } }] } } : {}),
       ...(r.explanation ? { explanation: { ...r.explanation, ...(label !== undefined ? { policyPath: label } : {}) } } : {}),
     };
@@ -81,6 +82,6 @@ export function addClusterPolicyOptions(cmd: Command): Command {
     .option('--base-policy <file>', 'with --cluster-policies: the policy.json the MCO starts from (default: its template)')
     .option('--fulcio-ca <file>', 'with policy-controller --cluster-policies: Fulcio CA (PEM)')
     .option('--rekor-public-key <file>', 'with policy-controller --cluster-policies: Rekor public key (PEM)')
-    .addOption(new Option('--no-match-policy <policy>', 'with policy-controller --cluster-policies: images no policy matches').choices(['deny', 'allow']))
+    .addOption(new Option('--on-no-match <policy>', 'with policy-controller --cluster-policies: images no policy matches').choices(['deny', 'allow']))
     .option('--key-secret <name=file>', 'with policy-controller --cluster-policies: a Secret from a PEM file (repeatable)', collect);
 }

@@ -1,3 +1,4 @@
+import { stat } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { EvaluationError } from '../errors.js';
 import type { EvaluationContext, Verifiers } from '../evaluate/index.js';
@@ -39,14 +40,47 @@ async function readPolicyFile(path: string): Promise<Uint8Array> {
   }
 }
 
+/**
+ * Key and CA files for a run of many images. c/image re-reads them for every image and signature; within one run
+ * imgpolicy re-reads a regular file only when it changed (a stat per use: device, inode, size, mtime and ctime), and
+ * otherwise hands out a copy of the bytes it read before — the bytes a re-read would return, without the open,
+ * reads and close. Anything that is not a regular file (a pipe, /proc, /dev/fd) and every error go the uncached way.
+ */
+export function policyFileReader(): (path: string) => Promise<Uint8Array> {
+  const seen = new Map<string, { stamp: string; bytes: Promise<Uint8Array> }>();
+  return async (path) => {
+    let stamp: string | undefined;
+    try {
+      const st = await stat(path, { bigint: true });
+      if (st.isFile()) stamp = `${st.dev}:${st.ino}:${st.size}:${st.mtimeNs}:${st.ctimeNs}`;
+    } catch {
+      stamp = undefined; // the read below reports the error in c/image's words
+    }
+    if (stamp === undefined) return readPolicyFile(path);
+    let hit = seen.get(path);
+    if (hit?.stamp !== stamp) {
+      hit = { stamp, bytes: readPolicyFile(path) };
+      seen.set(path, hit);
+      hit.bytes.catch(() => seen.delete(path));
+    }
+    return new Uint8Array(await hit.bytes);
+  };
+}
+
 export function evaluationContext(
   pe: ProcessEnv,
-  opts: { requireSignatureVerification?: boolean; sigstoreBundles?: boolean; sigstoreBundleHint?: boolean; verifiers?: Verifiers } = {},
+  opts: {
+    requireSignatureVerification?: boolean;
+    sigstoreBundles?: boolean;
+    sigstoreBundleHint?: boolean;
+    verifiers?: Verifiers;
+    readFile?: (path: string) => Promise<Uint8Array>;
+  } = {},
 ): EvaluationContext {
   const trace = new Trace();
   return {
     trace,
-    verify: { readFile: readPolicyFile, now: pe.now, trace },
+    verify: { readFile: opts.readFile ?? readPolicyFile, now: pe.now, trace },
     verifiers: opts.verifiers ?? lazyVerifiers,
     ...(opts.requireSignatureVerification ? { requireSignatureVerification: true } : {}),
     ...(opts.sigstoreBundles ? { sigstoreBundles: true } : {}),

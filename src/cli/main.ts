@@ -1,10 +1,11 @@
-import { Command, CommanderError } from 'commander';
+import { Command, CommanderError, Help } from 'commander';
 import type { ChalkInstance } from 'chalk';
 import { processEnv, type ProcessEnv } from './context.js';
 import { EXIT } from './exit-codes.js';
 import type { CLIIO } from './io.js';
+import { VERSION } from '../version.js';
 
-export const VERSION = '0.1.0';
+export { VERSION };
 
 type Register = (program: Command, io: CLIIO, env: () => ProcessEnv) => void;
 
@@ -43,10 +44,39 @@ Examples:
 
 Exit codes: 0 allowed/OK · 1 rejected · 2 could not evaluate · 3 bad invocation or policy.`,
     );
-  const named = argv?.slice(2).find((a) => !a.startsWith('-'));
+  const args = argv?.slice(2) ?? [];
+  const words = args.filter((a) => !a.startsWith('-'));
+  // `imgpolicy help verify` needs verify itself; `imgpolicy`, `--help` and `help` only need the list of commands.
+  const named = words[0] === 'help' && words.length > 1 ? words[1] : words[0];
+  if (argv !== undefined && (named === undefined || named === 'help') && args.every((a) => a === 'help' || a === '--help' || a === '-h')) {
+    listCommands(program);
+    return program;
+  }
   const wanted = named !== undefined && named in COMMANDS ? [named] : Object.keys(COMMANDS);
   for (const name of wanted) (await COMMANDS[name]!())(program, io, env);
   return program;
+}
+
+/**
+ * What top-level help prints for each command, so that `imgpolicy --help` loads no command module. A test compares
+ * this help with the one the loaded commands give; a new command must be added here too.
+ */
+const SUMMARIES: Record<string, { term: string; description: string }> = {
+  verify: { term: 'verify [options] [image...]', description: 'decide, as CRI-O/podman/skopeo would, whether each image may run under the policy' },
+  inspect: { term: 'inspect [options] <image>', description: 'list the signatures an image has and print the policy.json entry that would accept each' },
+  lint: { term: 'lint [options] [policy]', description: 'check a policy.json exactly as containers/image 5.34 parses it, and optionally as older runtimes do' },
+  explain: { term: 'explain [options] <image>', description: 'show which policy scope applies to IMAGE and which requirements it must meet (no network)' },
+  trust: { term: 'trust', description: 'show the trust policy (like podman image trust)' },
+  render: { term: 'render [options] <input...>', description: 'the node files (policy.json, namespace policies, registries.d) that cluster image-policy resources produce' },
+};
+
+function listCommands(program: Command): void {
+  for (const name of Object.keys(COMMANDS)) program.command(name).description(SUMMARIES[name]?.description ?? '');
+  program.configureHelp({
+    subcommandTerm(this: Help, cmd: Command) {
+      return SUMMARIES[cmd.name()]?.term ?? Help.prototype.subcommandTerm.call(this, cmd);
+    },
+  });
 }
 
 /** NO_COLOR (https://no-color.org): present and not empty disables colour; so does output that is not a terminal. */

@@ -33,7 +33,7 @@ export function addImageAccessOptions(cmd: Command): Command {
     .option('--authfile <path>', 'auth.json with registry credentials (default: $REGISTRY_AUTH_FILE, then containers/docker defaults)')
     .option('--creds <user[:password]>', 'credentials for the registry')
     .option('--cert-dir <dir>', 'directory with *.crt CAs and *.cert/*.key client certificates for the registry')
-    .option('--tls-verify <bool>', 'require HTTPS and verify certificates (default true)', (v) => v !== 'false', true)
+    .option('--tls-verify <bool>', 'require HTTPS and verify certificates', (v) => v !== 'false', true)
     .option('--platform <os/arch[/variant]>', 'instance of a manifest list to evaluate (default: this machine)')
     .option('--timeout <seconds>', 'give up on an image after this many seconds', (v) => Number(v));
 }

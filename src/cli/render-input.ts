@@ -10,7 +10,7 @@ export interface RenderOptions {
   namespace?: string;
   fulcioCa?: string;
   rekorPublicKey?: string;
-  noMatchPolicy?: 'deny' | 'allow';
+  onNoMatch?: 'deny' | 'allow';
   keySecret?: string[];
   strict?: boolean;
   output?: 'text' | 'json';
@@ -30,7 +30,7 @@ export async function renderInputFromOptions(opts: RenderOptions, pe: ProcessEnv
     defaultNamespace: opts.namespace ?? 'default',
     ...(opts.fulcioCa !== undefined ? { fulcioCA: await read(opts.fulcioCa) } : {}),
     ...(opts.rekorPublicKey !== undefined ? { rekorPublicKey: await read(opts.rekorPublicKey) } : {}),
-    noMatch: opts.noMatchPolicy ?? 'deny',
+    noMatch: opts.onNoMatch ?? 'deny',
     ...(secrets.size > 0 ? { secrets } : {}),
   };
 }

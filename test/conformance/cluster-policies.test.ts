@@ -29,6 +29,7 @@ import {
   type Triple,
 } from '../helpers/oracle.js';
 import { b64file, copyImage, cosignKey, cosignSign, FIXTURES, pushFixtureVariant, tools } from './cluster-images.js';
+import { parseVerifyJSON } from '../helpers/output-schema.js';
 
 const out = new Console({ stdout: process.stdout, stderr: process.stderr });
 const inCI = process.env.CI === 'true' || process.env.CI === '1';
@@ -219,7 +220,7 @@ if (!prereq.ok) {
           yamlDocs([{ apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'app', namespace: ns }, spec: { template: { spec: { containers: pick.map((image, i) => ({ name: `c${i}`, image })) } } } }]),
         );
       const r = await imgpolicy(['verify', '--cluster-policies', join(s.dir, 'resources.yaml'), '-f', manifests, '--tls-verify=false', '--output', 'json']);
-      const results = (JSON.parse(r.stdout) as { results: { input: string; namespace?: string; verdict: string; policy?: string; trace: { message: string }[] }[] }).results;
+      const results = (parseVerifyJSON(r.stdout) as { results: { input: string; namespace?: string; verdict: string; policy?: string; explanation?: { policyPath?: string }; trace: { message: string }[] }[] }).results;
       // One result per (image, policy file): namespaces without a file share the global policy's result.
       expect(results.length).toBeGreaterThanOrEqual(pick.length * 3);
       let compared = 0;
@@ -234,7 +235,8 @@ if (!prereq.ok) {
       totalCompared += compared;
       // The deciding resource is named: the ns-b file's unsigned scope comes from the namespace policy.
       const unsignedB = results.find((x) => x.namespace === 'ns-b' && x.input.startsWith(`${R}/unsigned`))!;
-      expect(unsignedB.policy).toBe(`/etc/crio/policies/ns-b.json [scope "${R}/unsigned" from ImagePolicy/ns-b/ns-b-unsigned]`);
+      expect(unsignedB.policy).toBe('/etc/crio/policies/ns-b.json');
+      expect(unsignedB.explanation?.policyPath).toBe(`/etc/crio/policies/ns-b.json [scope "${R}/unsigned" from ImagePolicy/ns-b/ns-b-unsigned]`);
       expect(unsignedB.trace.map((e) => e.message)).toContain(`Scope "${R}/unsigned" of /etc/crio/policies/ns-b.json comes from ImagePolicy/ns-b/ns-b-unsigned`);
     },
     TIMEOUT,

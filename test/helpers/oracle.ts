@@ -11,6 +11,8 @@ import { createHash } from 'node:crypto';
 import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { imgpolicyCommand, imgpolicyScript, installedBin } from './imgpolicy-bin.js';
+import { parseVerifyJSON } from './output-schema.js';
 
 /** /work/main (this file is test/helpers/oracle.ts). */
 export const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
@@ -19,7 +21,8 @@ export const VERDICT_SH = resolve(REPO_ROOT, '../shared/oracle/verdict.sh');
 export const ORACLE_DIR = process.env.ORACLE_DIR || '/tmp/imgpolicy-oracle';
 export const REGISTRY = '127.0.0.1:5000';
 export const TLS_REGISTRY = '127.0.0.1:5443';
-export const IMGPOLICY_BIN = join(REPO_ROOT, 'bin/imgpolicy.js');
+/** For `node IMGPOLICY_BIN ARGS`: the installed copy named by $IMGPOLICY_BIN, else the checkout's dist/ (imgpolicy-bin.ts). */
+export const IMGPOLICY_BIN = imgpolicyScript();
 
 // ---------------------------------------------------------------------------------------------- prerequisites
 
@@ -262,13 +265,14 @@ interface JSONResult {
 export async function imgpolicyBatch(batch: readonly Triple[], tlsArgs: { certDir: string; creds: string }): Promise<Answer[]> {
   const first = batch[0]!;
   const images = [...new Set(batch.map((t) => t.image))];
-  const args = [IMGPOLICY_BIN, 'verify', '--policy', first.policy, '--registries.d', first.registriesD, '--output', 'json'];
+  const args = ['verify', '--policy', first.policy, '--registries.d', first.registriesD, '--output', 'json'];
   if (first.access === 'tls') args.push('--cert-dir', tlsArgs.certDir, '--creds', tlsArgs.creds);
   else args.push('--tls-verify=false');
   if (first.platform) args.push('--platform', first.platform);
   args.push('--', ...images);
   const attempt = async (): Promise<{ r: RunResult; parsed?: { results?: JSONResult[] } }> => {
-    const r = await run(process.execPath, args, { timeoutMs: 180_000, env: { ...process.env, NO_COLOR: '1' } });
+    const cmd = imgpolicyCommand(args);
+    const r = await run(cmd.file, cmd.args, { timeoutMs: 180_000, env: { ...process.env, NO_COLOR: '1' } });
     try {
       return { r, parsed: JSON.parse(r.stdout) as { results?: JSONResult[] } };
     } catch {
@@ -288,6 +292,8 @@ export async function imgpolicyBatch(batch: readonly Triple[], tlsArgs: { certDi
   } catch (e) {
     return batch.map(() => ({ verdict: 'error' as const, message: `imgpolicy did not start: ${(e as Error).message}` }));
   }
+  // JSON that does not match the published schema fails the suite loudly, whatever the verdicts.
+  if (parsed) parseVerifyJSON(r.stdout);
   if (!parsed?.results || parsed.results.length !== images.length) {
     // No JSON: a policy that does not load (exit 3, one stderr line + our "at …" position line), or a crash.
     const lines = r.stderr.split('\n').filter((l) => l.trim().length > 0);
@@ -308,7 +314,8 @@ export async function imgpolicyBatch(batch: readonly Triple[], tlsArgs: { certDi
 
 /** `imgpolicy lint FILE`: OK, or the `Error loading trust policy: …` line (the first stderr line; the second is our position). */
 export async function imgpolicyLint(policy: string): Promise<Answer> {
-  const r = await run(process.execPath, [IMGPOLICY_BIN, 'lint', policy], { timeoutMs: 60_000, env: { ...process.env, NO_COLOR: '1' } });
+  const cmd = imgpolicyCommand(['lint', policy]);
+  const r = await run(cmd.file, cmd.args, { timeoutMs: 60_000, env: { ...process.env, NO_COLOR: '1' } });
   if (r.code === 0) return { verdict: 'allowed' };
   const firstLine = r.stderr.split('\n').find((l) => l.trim().length > 0) ?? '';
   return { verdict: 'error', message: r.code === 3 ? firstLine : `lint exit ${r.code}: ${firstLine}` };
@@ -464,13 +471,12 @@ function newestMtime(dir: string): number {
 }
 
 /**
- * bin/imgpolicy.js runs dist/. In CI `npm ci` has just built it (the `prepare` script); on a developer machine
- * dist/ is easily older than src/, and comparing a stale build would report fixed bugs. So rebuild when any
- * source is newer than dist/cli/main.js (tsc still emits when there are type errors; those are tsc's job to
+ * Without IMGPOLICY_BIN the suites run dist/ (imgpolicy-bin.ts). On a developer machine dist/ is easily older
+ * than src/, and comparing a stale build would report fixed bugs. So rebuild when any source is newer than dist/cli/main.js (tsc still emits when there are type errors; those are tsc's job to
  * report, not ours). CONFORMANCE_BUILD=0 skips this.
  */
 export async function ensureBuilt(): Promise<string | undefined> {
-  if (process.env.CONFORMANCE_BUILD === '0') return undefined;
+  if (process.env.CONFORMANCE_BUILD === '0' || installedBin()) return undefined;
   const main = join(REPO_ROOT, 'dist/cli/main.js');
   const fresh = existsSync(main) && statSync(main).mtimeMs >= newestMtime(join(REPO_ROOT, 'src'));
   if (fresh) return undefined;

@@ -14,6 +14,7 @@ import { describeWithRegistry, pushImage, pushManifest, MT, startRegistry, tempD
 import { runCLI } from '../unit/cli/helpers/cli.js';
 import { SARIF_2_1_0_SUBSET } from '../unit/cli/helpers/sarif-schema.js';
 import { junitProblems, parseXml } from '../unit/cli/helpers/xml.js';
+import { parseVerifyJSON } from '../helpers/output-schema.js';
 
 function walk(dir: string): string[] {
   return readdirSync(dir).flatMap((n) => (statSync(join(dir, n)).isDirectory() ? walk(join(dir, n)) : [join(dir, n)]));
@@ -110,12 +111,12 @@ describeWithRegistry('verify: the namespace cache-bypass finding', () => {
   test('JSON: exactly three findings, field by field; Always, :latest and no-tag containers and an unpulled tag are not exposed; verdicts unchanged', async () => {
     const r = await runCLI([...args(), '-o', 'json'], { cwd: work });
     expect(r.code).toBe(1); // prod and staging reject apps/tool: that is the verdict, the findings do not change it
-    const out = JSON.parse(r.stdout);
+    const out = parseVerifyJSON(r.stdout);
     expect(out.findings).toEqual(expectedFindings('warning'));
     expect(out.summary).toMatchObject({ total: 10, allowed: 4, rejected: 6, errors: 0, references: 13 });
     // The same run without namespace policies judges every namespace alike: no finding.
     const flat = await runCLI(['verify', '--tls-verify', 'false', '--policy', policy, '-f', 'k8s', '-o', 'json'], { cwd: work });
-    expect(JSON.parse(flat.stdout).findings).toEqual([]);
+    expect(parseVerifyJSON(flat.stdout).findings).toEqual([]);
   }, 120_000);
 
   test('a command-line image allows on a node only when it is given a namespace (--namespace)', async () => {
@@ -124,7 +125,7 @@ describeWithRegistry('verify: the namespace cache-bypass finding', () => {
     writeFileSync(join(dir, 'prod.json'), JSON.stringify({ default: [{ type: 'reject' }] }));
     const run = async (extra: string[]) => {
       const r = await runCLI(['verify', '--tls-verify', 'false', '--policy', policy, '--signature-policy-dir', dir, '-f', 'k8s/prod/web.yaml', `${H}/apps/web:v1`, ...extra, '-o', 'json'], { cwd: work });
-      return JSON.parse(r.stdout).findings;
+      return parseVerifyJSON(r.stdout).findings;
     };
     expect(await run([])).toEqual([]);
     const f = await run(['--namespace', 'dev']);
@@ -141,7 +142,7 @@ describeWithRegistry('verify: the namespace cache-bypass finding', () => {
     const staging = join(fixed, 'staging/migrate.yaml');
     writeFileSync(staging, readFileSync(staging, 'utf8').replace('imagePullPolicy: Never', 'imagePullPolicy: Always'));
     const r = await runCLI(['verify', '--tls-verify', 'false', '--policy', policy, '--signature-policy-dir', nsDir, '-f', 'k8s-fixed', '-o', 'json'], { cwd: work });
-    expect(JSON.parse(r.stdout).findings).toEqual([]);
+    expect(parseVerifyJSON(r.stdout).findings).toEqual([]);
   }, 120_000);
 
   test('text: each finding names image, digest, both sides, every exposed container with its pull policy, and the fixes', async () => {

@@ -15,6 +15,7 @@ import { runCLI } from '../unit/cli/helpers/cli.js';
 import { cosignSign, makeCosignKey, type CosignKey } from '../unit/cli/helpers/cosign.js';
 import { junitProblems, parseXml } from '../unit/cli/helpers/xml.js';
 import { SARIF_2_1_0_SUBSET } from '../unit/cli/helpers/sarif-schema.js';
+import { parseVerifyJSON } from '../helpers/output-schema.js';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 /** Outputs are kept here for people (and the issue report) to read the exact text users see. */
@@ -96,7 +97,7 @@ describeWithRegistry('imgpolicy verify: batch gate over Kubernetes manifests', (
     const r = await runCLI([...gateArgs(), '--output', 'json'], { cwd: work });
     show('gate.json', r.stdout);
     expect(r.code).toBe(1); // tagless:v1 and unsigned:v1 (prod) are rejected
-    const out = JSON.parse(r.stdout);
+    const out = parseVerifyJSON(r.stdout);
     const files = new Set(out.results.flatMap((x: { occurrences: { file: string }[] }) => x.occurrences.map((o) => o.file)));
     expect(files.size).toBeGreaterThanOrEqual(20);
     expect(out.summary.references).toBe(54);
@@ -125,7 +126,7 @@ describeWithRegistry('imgpolicy verify: batch gate over Kubernetes manifests', (
 
   test('namespace policies: the same image is allowed in "dev" (dev.json) and rejected in "prod" (global fallback), in one run', async () => {
     const r = await runCLI([...gateArgs(), '--output', 'json'], { cwd: work });
-    const out = JSON.parse(r.stdout);
+    const out = parseVerifyJSON(r.stdout);
     const unsigned = out.results.filter((x: { input: string }) => x.input === `${H}/apps/unsigned:v1`);
     expect(unsigned).toHaveLength(2);
     const dev = unsigned.find((x: { namespace: string }) => x.namespace === 'dev');
@@ -201,7 +202,7 @@ describeWithRegistry('imgpolicy verify: batch gate over Kubernetes manifests', (
     const list = `# images\n${H}/apps/web:v1\n${H}/apps/web:v1\n\n${H}/apps/api:v1  # trailing comment\n`;
     const r = await runCLI(['verify', '--tls-verify', 'false', '--policy', policy, '--registries.d', regd, '--from-file', '-', '-o', 'json'], { cwd: work, stdin: list });
     expect(r.code).toBe(0);
-    expect(JSON.parse(r.stdout).summary).toMatchObject({ total: 2, allowed: 2 });
+    expect(parseVerifyJSON(r.stdout).summary).toMatchObject({ total: 2, allowed: 2 });
   }, 60_000);
 
   test('hint: sigstore attachments disabled in registries.d (exact text)', async () => {

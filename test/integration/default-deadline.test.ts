@@ -19,10 +19,12 @@ import { mapLimit, REPO_ROOT } from '../helpers/oracle.js';
 
 const RUNS = 10;
 /**
- * Process start-up and shut-down on a loaded 2-core CI machine (measured up to ~6 s here with load average 20).
- * Still far below the servers' 180 s stall, so a run within the bound ended because a default limit fired.
+ * The stalled servers hold each request this long, and the CLI is killed after HARD_KILL_MS: a run that ends before
+ * either, with the message of the limit under test, ended because that limit fired. Wall times are printed, not
+ * asserted (start-up alone took 15–35 s on this 2-core machine at load average 55; performance is bench/'s job).
  */
-const SLACK_MS = 20_000;
+const STALL_MS = 180_000;
+const HARD_KILL_MS = 170_000;
 
 let dir: string;
 let reg: FaultRegistry;
@@ -32,8 +34,8 @@ beforeAll(async () => {
   ensureBuilt();
   dir = mkdtempSync(join(tmpdir(), 'imgpolicy-deadline-'));
   mkdirSync(join(dir, 'home'));
-  reg = await startFaultRegistry({ stallMs: 180_000, lifetimeMs: 1_800_000 });
-  stallPing = await startFaultRegistry({ stallPing: true, stallMs: 180_000, lifetimeMs: 1_800_000 });
+  reg = await startFaultRegistry({ stallMs: STALL_MS, lifetimeMs: 1_800_000 });
+  stallPing = await startFaultRegistry({ stallPing: true, stallMs: STALL_MS, lifetimeMs: 1_800_000 });
 }, 60_000);
 
 afterAll(async () => {
@@ -60,7 +62,7 @@ async function runStall(image: string, server: FaultRegistry, overrides: Record<
     NO_COLOR: '1',
     NODE_OPTIONS: `--expose-gc --require ${join(REPO_ROOT, 'test/helpers/force-gc.cjs')}`,
     ...overrides,
-  }, 200_000);
+  }, HARD_KILL_MS);
 }
 
 const STALLS: [string, () => { image: string; server: FaultRegistry }][] = [
@@ -81,32 +83,30 @@ function verdictOf(r: CLIRun): { verdict: string; message: string } {
 
 /** By hand, for the issue note: `FULL_LENGTH_DEFAULTS=1` also runs the real defaults (30 s per request, 120 s per image). */
 const FULL = process.env['FULL_LENGTH_DEFAULTS'] === '1';
-/**
- * [name, test-only overrides, bound on the wall time, message]. The bound: a stalled ping waits twice (https, then
- * http under --tls-verify=false), plus start-up; for the real defaults, the 120 s image deadline plus start-up.
- */
-const CASES: [string, Record<string, string>, number, RegExp][] = [
-  ['per-request timeout (override 1.5 s)', { IMGPOLICY_TEST_REQUEST_TIMEOUT_MS: '1500' }, 2 * 1500 + SLACK_MS, /context deadline exceeded/],
-  ['per-image deadline (override 2 s)', { IMGPOLICY_TEST_REQUEST_TIMEOUT_MS: '600000', IMGPOLICY_TEST_IMAGE_DEADLINE_MS: '2000' }, 2000 + SLACK_MS, /timed out after 2 s/],
-  ...(FULL ? ([['full-length defaults (no override)', {}, 120_000 + SLACK_MS, /context deadline exceeded|timed out after 120 s/]] as [string, Record<string, string>, number, RegExp][]) : []),
+/** [name, test-only overrides, the message of the limit that must have fired]. */
+const CASES: [string, Record<string, string>, RegExp][] = [
+  ['per-request timeout (override 1.5 s)', { IMGPOLICY_TEST_REQUEST_TIMEOUT_MS: '1500' }, /context deadline exceeded \(no answer within 1500 ms\)/],
+  ['per-image deadline (override 2 s)', { IMGPOLICY_TEST_REQUEST_TIMEOUT_MS: '600000', IMGPOLICY_TEST_IMAGE_DEADLINE_MS: '2000' }, /timed out after 2 s/],
+  ...(FULL ? ([['full-length defaults (no override)', {}, /no answer within 30000 ms|timed out after 120 s/]] as [string, Record<string, string>, RegExp][]) : []),
 ];
 
 describe('default limits under forced GC, without --timeout', () => {
-  test.each(CASES)('%s: every stall ends in an error, %#', async (_name, overrides, boundMs, message) => {
+  test.each(CASES)('%s: every stall ends in an error, %#', async (caseName, overrides, message) => {
     const jobs = STALLS.flatMap(([name, pick]) => Array.from({ length: RUNS }, () => ({ name, ...pick() })));
     const runs = await mapLimit(jobs, FULL ? 10 : 4, async (j) => ({ name: j.name, r: await runStall(j.image, j.server, overrides) }));
     const summary = new Map<string, number[]>();
+    for (const { name, r } of runs) summary.set(name, [...(summary.get(name) ?? []), r.ms]);
+    // Printed first, so that the times are there for the issue note whatever the assertions find.
+    console.log(
+      `${caseName}: ` + [...summary].map(([n, ms]) => `${n}: ${ms.length} runs, ${(Math.min(...ms) / 1000).toFixed(2)}–${(Math.max(...ms) / 1000).toFixed(2)} s`).join('; '),
+    );
     for (const { name, r } of runs) {
       const v = verdictOf(r);
       const where = `${name}: ${v.verdict} exit ${r.code} ${v.message} (${Math.round(r.ms)} ms)`;
       // A stalled signature read is a rejection (exit 1), as c/image words it; the others are errors (exit 2).
       expect([where, v.verdict === 'error' || v.verdict === 'rejected', r.code === 1 || r.code === 2]).toEqual([where, true, true]);
-      expect([where, r.ms <= boundMs]).toEqual([where, true]);
+      expect([where, r.signal, r.ms < STALL_MS]).toEqual([where, null, true]);
       expect(v.message).toMatch(message);
-      summary.set(name, [...(summary.get(name) ?? []), r.ms]);
     }
-    console.log(
-      [...summary].map(([n, ms]) => `${n}: ${ms.length} runs, ${(Math.min(...ms) / 1000).toFixed(2)}–${(Math.max(...ms) / 1000).toFixed(2)} s`).join('; '),
-    );
-  }, FULL ? 1_800_000 : 300_000);
+  }, FULL ? 1_800_000 : 900_000);
 });

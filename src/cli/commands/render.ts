@@ -36,7 +36,7 @@ export function renderCommand(program: Command, io: CLIIO, env: () => ProcessEnv
     .option('--namespace <ns>', 'namespace of ImagePolicies without metadata.namespace', 'default')
     .option('--fulcio-ca <file>', 'policy-controller: Fulcio CA (PEM) for keyless authorities without ca-cert or TrustRoot')
     .option('--rekor-public-key <file>', 'policy-controller: Rekor public key (PEM) for keyless authorities and ctlog')
-    .addOption(new Option('--no-match-policy <policy>', "policy-controller: what images no policy matches get (its no-match-policy)").choices(['deny', 'allow']).default('deny'))
+    .addOption(new Option('--on-no-match <policy>', "policy-controller: what images no policy matches get (its no-match-policy)").choices(['deny', 'allow']).default('deny'))
     .option('--key-secret <name=file>', 'policy-controller: a Secret named by key.secretRef / ca-cert.secretRef, from a PEM file (repeatable)', collect)
     .option('--strict', 'policy-controller: exit 1 when anything could not be expressed')
     .addOption(new Option('-o, --output <format>', 'report format').choices(['text', 'json']).default('text'))

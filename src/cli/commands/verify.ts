@@ -21,6 +21,7 @@ import { renderText } from '../output/text.js';
 import { describePolicyError } from '../policy-load.js';
 import { parseDockerReference } from '../../reference/index.js';
 import { asImgpolicyError } from '../../errors.js';
+import { VERSION } from '../../version.js';
 
 export const OUTPUT_FORMATS = ['text', 'json', 'junit', 'sarif'] as const;
 /** Findings that warn by default and fail the run with `--fail-on`. */
@@ -50,7 +51,7 @@ export interface VerifyOptions extends ImageAccessOptions {
   basePolicy?: string;
   fulcioCa?: string;
   rekorPublicKey?: string;
-  noMatchPolicy?: 'deny' | 'allow';
+  onNoMatch?: 'deny' | 'allow';
   keySecret?: string[];
 }
 
@@ -234,7 +235,11 @@ export async function runVerify(images: string[], opts: VerifyOptions, pe: Proce
       return EXIT.usage;
     }
     const { runWhatIf } = await import('../what-if.js');
-    return runWhatIf(requests, { ...opts, failOnNewlyAllowed: failOn.has('newly-allowed') }, pe, io);
+    try {
+      return await runWhatIf(requests, { ...opts, failOnNewlyAllowed: failOn.has('newly-allowed') }, pe, io);
+    } finally {
+      await cluster?.cleanup();
+    }
   }
 
   // ---- evaluate
@@ -294,7 +299,7 @@ export async function runVerify(images: string[], opts: VerifyOptions, pe: Proce
       io.stdout(renderJUnit(reports, new Date(), notes));
       break;
     case 'sarif':
-      io.stdout(renderSARIF(reports, '0.1.0', notes));
+      io.stdout(renderSARIF(reports, VERSION, notes));
       break;
     default:
       io.stdout(renderText(reports, io.chalk, notes));

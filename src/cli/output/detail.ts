@@ -1,3 +1,4 @@
+import { errorHint } from './error-hints.js';
 import { errorOf, reasonAndMessage, scopeLabel, type ImageReport } from './result.js';
 
 /** The explanation as plain lines (no colour), for JUnit failure bodies, SARIF messages and annotations. */
@@ -5,6 +6,8 @@ export function plainDetail(r: ImageReport): string {
   const lines: string[] = [];
   const e = errorOf(r);
   if (e) lines.push(reasonAndMessage(e));
+  const hint = e ? errorHint(e.message) : undefined;
+  if (hint) lines.push(`hint: ${hint}`);
   if (r.evaluated) lines.push(`evaluated as ${r.evaluated}`);
   if (r.manifestDigest) lines.push(`manifest digest: ${r.manifestDigest}`);
   const x = r.explanation;

@@ -1,4 +1,5 @@
 import type { ChalkInstance } from 'chalk';
+import { errorHint } from './error-hints.js';
 import { renderFindingsText } from './findings.js';
 import { errorOf, kubeletReason, occurrenceLabel, scopeLabel, summarize, verdictOf, type ImageReport, type RunNotes } from './result.js';
 
@@ -19,6 +20,8 @@ export function renderText(reports: readonly ImageReport[], c: ChalkInstance, no
     if (e) {
       const reason = kubeletReason(e);
       out += `    ${reason ? c.red(reason + ': ') : ''}${e.message}\n`;
+      const hint = errorHint(e.message);
+      if (hint) out += c.yellow(`    hint: ${hint}\n`);
     }
     const policyNote = r.policySource === 'namespace' ? ` (namespace ${r.namespace} policy)` : r.namespace !== undefined && r.policySource === 'global' ? ` (no policy for namespace ${r.namespace}: global policy)` : '';
     const x = r.explanation;

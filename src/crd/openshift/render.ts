@@ -146,7 +146,8 @@ export function renderNodeFiles(resources: readonly ImagePolicyResource[], opts:
       notes.push(`${basePath}: its docker scopes ${goQuotedList(replaced)} are not in the rendered policy.json: the MCO replaces the docker and atomic transports with the ClusterImagePolicy scopes`);
     const scopes = sortedKeys(Object.fromEntries([...cluster].map(([s, cs]) => [s, cs.map((c) => c.requirement)])));
     for (const [s, cs] of cluster) clusterOrigins.set(s, unique(cs.map((c) => c.from)));
-    const transports: Record<string, Record<string, unknown[]>> = { ...(base.transports ?? {}) };
+    // Go re-marshals the decoded base: every scope map comes out with sorted keys.
+    const transports: Record<string, Record<string, unknown[]>> = Object.fromEntries(Object.entries(base.transports ?? {}).map(([t, m]) => [t, sortedKeys(m)]));
     transports['docker'] = scopes;
     transports['atomic'] = Object.fromEntries(Object.entries(scopes).filter(([s]) => slashes(s) < 3));
     clusterObj = { default: base.default, transports: sortedKeys(transports) };

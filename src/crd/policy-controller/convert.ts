@@ -63,6 +63,10 @@ type Obj = Record<string, unknown>;
 
 interface Alternative {
   readonly path: string;
+  /** The authority also requires attestations (which cannot be checked). */
+  readonly attestations?: boolean;
+  /** policy-controller would verify the certificate's embedded SCT (containers/image does not). */
+  readonly sct?: boolean;
   readonly kind: 'key' | 'keyless';
   readonly keyPEM?: string;
   readonly rekorPEM?: string;
@@ -152,8 +156,7 @@ export function convertPolicyController(resources: readonly Resource[], secrets:
       const a = obj(a0) ?? {};
       const at = `spec.authorities[${n}]`;
       const drop = (path: string, why: string) => line(path, 'stricter', `${why}: this authority is dropped, so signatures only it would accept are rejected`);
-      if (a['attestations'] !== undefined && arr(a['attestations']).length > 0)
-        line(`${at}.attestations`, 'looser', 'attestations cannot be checked by containers/image: images signed by this authority are accepted without them');
+      const attestations = arr(a['attestations']).length > 0;
       if (a['source'] !== undefined || a['sources'] !== undefined) {
         drop(`${at}.source`, 'signatures in another repository (source.oci) are not read by containers/image');
         return;
@@ -197,7 +200,7 @@ export function convertPolicyController(resources: readonly Resource[], secrets:
         }
         if (!pem) return drop(`${at}.key`, 'no key data');
         if (ctlog && !ctlogRekor) line(`${at}.ctlog`, 'looser', 'no Rekor public key (--rekor-public-key or a TrustRoot): the transparency log is not checked for this key');
-        alternatives.push({ path: at, kind: 'key', keyPEM: pem, ...(ctlog && ctlogRekor ? { rekorPEM: ctlogRekor } : {}) });
+        alternatives.push({ path: at, kind: 'key', keyPEM: pem, attestations, ...(ctlog && ctlogRekor ? { rekorPEM: ctlogRekor } : {}) });
         return;
       }
       const keyless = obj(a['keyless']);
@@ -220,8 +223,7 @@ export function convertPolicyController(resources: readonly Resource[], secrets:
         const rekorPEM = ctlogRekor ?? opts.rekorPublicKey;
         if (!caPEM) return drop(`${at}.keyless`, 'no Fulcio CA (ca-cert, a TrustRoot or --fulcio-ca)');
         if (!rekorPEM) return drop(`${at}.keyless`, 'no Rekor public key (ctlog.trustRootRef or --rekor-public-key); containers/image requires one with Fulcio');
-        if (keyless['insecureIgnoreSCT'] !== true)
-          line(`${at}.keyless`, 'looser', "the certificate's embedded SCT is not verified by containers/image");
+        const sct = keyless['insecureIgnoreSCT'] !== true;
         const ids = arr(keyless['identities']);
         if (ids.length === 0) return drop(`${at}.keyless.identities`, 'no identities');
         ids.forEach((i0, k) => {
@@ -233,7 +235,7 @@ export function convertPolicyController(resources: readonly Resource[], secrets:
           const subject = str(i['subject']);
           if (!issuer || !subject) return drop(ip, 'an identity needs an exact issuer and subject');
           if (!EMAIL.test(subject)) return drop(`${ip}.subject`, `${JSON.stringify(subject)} is not an email address: containers/image's fulcio matches subjectEmail only`);
-          alternatives.push({ path: ip, kind: 'keyless', rekorPEM, fulcio: { caPEM: caPEM!, issuer, email: subject } });
+          alternatives.push({ path: ip, kind: 'keyless', rekorPEM, attestations, sct, fulcio: { caPEM: caPEM!, issuer, email: subject } });
         });
         return;
       }
@@ -251,6 +253,12 @@ export function convertPolicyController(resources: readonly Resource[], secrets:
       const first = alternatives[0]!;
       const group =
         first.kind === 'key' ? alternatives.filter((x) => x.kind === 'key' && x.rekorPEM === first.rekorPEM) : [first];
+      // Only what is kept can become looser: a dropped authority's attestations do not matter.
+      for (const alt of group)
+        if (alt.sct) line(alt.path.replace(/\.identities\[\d+\]$/, ''), 'looser', "the certificate's embedded SCT is not verified by containers/image");
+      for (const alt of group)
+        if (alt.attestations)
+          line(`${alt.path.replace(/\.keyless\.identities\[\d+\]$/, '')}.attestations`, 'looser', 'attestations cannot be checked by containers/image: images signed by this authority are accepted without them');
       for (const alt of alternatives)
         if (!group.includes(alt))
           line(alt.path, 'stricter', `containers/image cannot accept this alternative together with ${first.path} (OR exists only as several keys of one requirement): signatures only it would accept are rejected`);
