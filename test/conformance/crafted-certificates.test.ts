@@ -14,7 +14,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { generateCraftedCases, type CraftedCase } from '../../fixtures/generate-crafted-certs.js';
 import { generateCraftedGPGCases } from '../../fixtures/generate-crafted-gpg.js';
-import { checkPrerequisites, compareTriples, ensureBuilt, formatDisagreements, ORACLE_DIR, PARALLELISM, type Triple } from '../helpers/oracle.js';
+import { checkPrerequisites, compareTriples, ensureBuilt, formatDisagreements, IMGPOLICY_BIN, ORACLE_DIR, PARALLELISM, run, type Triple } from '../helpers/oracle.js';
 
 const inCI = process.env.CI === 'true' || process.env.CI === '1';
 const prereq = await checkPrerequisites();
@@ -66,6 +66,15 @@ if (!prereq.ok) {
         out.log([...stats.oracleAnswers].map(([k, n]) => `${String(n).padStart(4)}  ${k.slice(0, 200)}`).join('\n'));
       }
       if (disagreements > 0) throw new Error(`${disagreements} of ${compared} crafted cases disagree with containers/image\n${formatDisagreements(stats.disagreements)}`);
+    }, TIMEOUT);
+
+    test('a subkey signature c/image rejects (gpg would verify it): the explanation says why and what to do', async () => {
+      const c = cases.find((x) => x.name === 'gpg-cert-only-primary-subkey-signs-keyPath')!;
+      const r = await run(process.execPath, [IMGPOLICY_BIN, 'verify', '--output', 'json', '--policy', c.policy, c.image], { timeoutMs: 60_000 });
+      expect(r.code).toBe(1);
+      const res = (JSON.parse(r.stdout) as { results: { explanation?: { hints?: { code: string; text: string }[] } }[] }).results[0]!;
+      const hint = res.explanation?.hints?.find((h) => h.code === 'gpg-subkey-signature');
+      expect(hint?.text).toMatch(/made by subkey [0-9A-F]{40} of the configured key [0-9A-F]{40}; gpg verifies such a signature.*Re-sign with the primary key/);
     }, TIMEOUT);
   });
 }

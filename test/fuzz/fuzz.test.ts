@@ -4,7 +4,7 @@
  * for the verifiers, no accepted mutation of a valid signature whose meaning changed.
  */
 import { describe, test, expect } from '@jest/globals';
-import { certificateTarget, gpgTarget, payloadTarget, policyTarget, referenceTarget, runTarget, setTarget, sigstoreTarget, type FuzzTarget } from './targets.js';
+import { certificateTarget, chainTarget, gpgTarget, payloadTarget, policyTarget, referenceTarget, runTarget, setTarget, sigstoreTarget, type FuzzTarget } from './targets.js';
 
 const SEED = 20261127;
 const cases: [FuzzTarget<never>, number][] = [
@@ -12,6 +12,7 @@ const cases: [FuzzTarget<never>, number][] = [
   [policyTarget as FuzzTarget<never>, 600],
   [payloadTarget as FuzzTarget<never>, 2000],
   [certificateTarget as FuzzTarget<never>, 1500],
+  [chainTarget as FuzzTarget<never>, 1500],
   [setTarget as FuzzTarget<never>, 800],
   [sigstoreTarget as FuzzTarget<never>, 600],
   [gpgTarget as FuzzTarget<never>, 300],

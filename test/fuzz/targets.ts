@@ -32,7 +32,11 @@ import { verifySigstoreSignature } from '../../src/signature/sigstore/index.js';
 import { unmarshalPEMToPublicKey, KeyParseError } from '../../src/go/crypto/keys.js';
 import { pemDecode, trimSpace } from '../../src/go/encoding/pem.js';
 import { verifyRekorSET } from '../../src/signature/sigstore/rekor-set.js';
-import { parseCertificate, unmarshalCertificatesFromPEM, X509Error } from '../../src/go/crypto/x509/parser.js';
+import { parseCertificate, unmarshalCertificatesFromPEM, X509Error, type Certificate } from '../../src/go/crypto/x509/parser.js';
+import { verifyCertificate } from '../../src/go/crypto/x509/verify.js';
+import { domainToReverseLabels, parseRFC2821Mailbox } from '../../src/go/crypto/x509/names.js';
+import { parseURL, URLError } from '../../src/go/net/url.js';
+import { buildChainDER, caseOptions } from '../../fixtures/generate-crafted-certs.js';
 import type { VerifyContext } from '../../src/signature/types.js';
 import { verifySimpleSigningSignature } from '../../src/signature/simple-signing/index.js';
 import { Trace } from '../../src/trace.js';
@@ -344,6 +348,95 @@ export const certificateTarget: FuzzTarget<{ kind: 'der' | 'pem'; bytes: Uint8Ar
   },
 };
 
+// ------------------------------------------------------------------------------------------------ crafted chains (Go 1.24 parser + verifier)
+
+/**
+ * Seeds: a few chains from the crafted-certificate generator (name constraints of every type, policies, odd SANs,
+ * v1 roots, offsets in times), built once. Each input mutates one certificate of one chain; it must parse or be
+ * refused with X509Error, and the verifier must return Go's text or nothing — never throw. A leaf or intermediate
+ * whose *signed* bytes changed must never verify (roots are trusted as given, as in Go).
+ */
+const CHAIN_SEED_NAMES = [
+  'pki-baseline', 'pki-require-explicit-policy-0-with-policies', 'pki-policy-mapping-explicit', 'pki-nc-email-permitted-ok',
+  'pki-nc-dns-permitted-ok', 'pki-nc-uri-permitted-ok', 'pki-nc-ip-permitted-ok', 'pki-uri-fine', 'pki-root-v1-with-extensions',
+  'pki-utctime-offset', 'pki-generalizedtime', 'pki-unique-ids', 'fulcio-baseline', 'fulcio-issuer-bmp-nul',
+];
+let chainSeeds: { name: string; certs: Uint8Array[] }[] | undefined;
+function seeds() {
+  if (!chainSeeds) {
+    const byName = new Map(caseOptions().map((o) => [o.name, o]));
+    chainSeeds = CHAIN_SEED_NAMES.map((n) => {
+      const c = buildChainDER(byName.get(n)!);
+      return { name: n, certs: [c.rootDER, c.interDER, c.leafDER] };
+    });
+  }
+  return chainSeeds;
+}
+const CHAIN_ROLES = ['root', 'intermediate', 'leaf'] as const;
+
+type ChainInput = { kind: 'chain'; seed: number; role: number; m: Mutations } | { kind: 'name'; text: string };
+const nameChars = fc.constantFrom(...'ab.@"\\ :/[]%-_*'.split(''), 'good.com', 'evil', '..', '@@', '%2', '%zz', '\x00', '\x7f', 'é', 'https://', '[::1]', ':8x');
+const chainArb: fc.Arbitrary<ChainInput> = fc.oneof(
+  { weight: 4, arbitrary: fc.record({ kind: fc.constant('chain' as const), seed: fc.nat(CHAIN_SEED_NAMES.length - 1), role: fc.nat(2), m: mutationsArb }) },
+  { weight: 1, arbitrary: fc.string({ unit: nameChars, maxLength: 40 }).map((text) => ({ kind: 'name' as const, text })) },
+);
+
+export const chainTarget: FuzzTarget<ChainInput> = {
+  name: 'crafted chains (X.509 parser, verifier, names)',
+  weight: 10,
+  arbitrary: chainArb,
+  show: (c) => (c.kind === 'name' ? `name ${JSON.stringify(c.text)}` : `${CHAIN_SEED_NAMES[c.seed]} ${CHAIN_ROLES[c.role]} mutations ${JSON.stringify(c.m)}`),
+  check(c) {
+    if (c.kind === 'name') {
+      try {
+        parseRFC2821Mailbox(c.text);
+        domainToReverseLabels(c.text);
+        parseURL(c.text);
+      } catch (e) {
+        return refusal(e, [URLError]);
+      }
+      return OK;
+    }
+    const seed = seeds()[c.seed]!;
+    const certs = [...seed.certs];
+    const original = certs[c.role]!;
+    const mutated = mutate(original, c.m);
+    certs[c.role] = mutated;
+    const parsed: Certificate[] = [];
+    for (const der of certs) {
+      try {
+        parsed.push(parseCertificate(der));
+      } catch (e) {
+        return refusal(e, [X509Error]);
+      }
+    }
+    const [root, inter, leaf] = parsed as [Certificate, Certificate, Certificate];
+    let err: string | undefined;
+    try {
+      err = verifyCertificate(leaf, {
+        roots: [root],
+        intermediates: [inter],
+        currentTime: seed.name.startsWith('fulcio') ? new Date('2024-03-01T12:01:00Z') : new Date(),
+        systemTime: new Date(),
+        keyUsages: ['1.3.6.1.5.5.7.3.3'],
+      });
+    } catch (e) {
+      return crash(e);
+    }
+    if (err !== undefined || c.role === 0) return OK;
+    // Accepted with a mutated leaf or intermediate: only if the signed bytes are the original ones.
+    let originalTBS: Uint8Array;
+    try {
+      originalTBS = parseCertificate(original).tbs;
+    } catch (e) {
+      return crash(e);
+    }
+    const mutatedTBS = (c.role === 1 ? inter : leaf).tbs;
+    if (sameBytes(originalTBS, mutatedTBS)) return { outcome: 'benign-accept', detail: 'signed bytes unchanged (outer encoding only)' };
+    return { outcome: 'bad-accept', detail: `${CHAIN_ROLES[c.role]} with changed signed bytes verified` };
+  },
+};
+
 // ------------------------------------------------------------------------------------------------ semantic comparison
 
 /** Go's encoding/json matches struct fields case-insensitively: compare member names lower-cased. */
@@ -626,7 +719,7 @@ export const gpgTarget: FuzzTarget<Mutations> = {
 
 // ------------------------------------------------------------------------------------------------ registry
 
-export const ALL_TARGETS: FuzzTarget<never>[] = [referenceTarget, policyTarget, payloadTarget, certificateTarget, setTarget, sigstoreTarget, gpgTarget] as unknown as FuzzTarget<never>[];
+export const ALL_TARGETS: FuzzTarget<never>[] = [referenceTarget, policyTarget, payloadTarget, certificateTarget, chainTarget, setTarget, sigstoreTarget, gpgTarget] as unknown as FuzzTarget<never>[];
 
 export interface TargetStats {
   name: string;
