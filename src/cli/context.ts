@@ -135,6 +135,7 @@ export async function loadImgpolicyConfig(pe: ProcessEnv): Promise<ImgpolicyConf
   if (text !== undefined) {
     let doc: unknown;
     try {
+      // JSON.parse-ok: imgpolicy's own config file (~/.config/imgpolicy/config.json), not a document c/image reads
       doc = JSON.parse(text);
     } catch (e) {
       throw new EvaluationError(`parsing ${path}: ${(e as Error).message}`);

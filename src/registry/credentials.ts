@@ -164,6 +164,7 @@ async function parseAuthFile(path: AuthPath): Promise<ParsedAuthFile> {
   }
   let doc: unknown;
   try {
+    // JSON.parse-ok: auth.json / docker config: the user's own credentials file, read as registry-config parity defines it (not attacker-served)
     doc = JSON.parse(raw);
   } catch (e) {
     throw new ImageSourceError(
@@ -290,6 +291,7 @@ async function getCredsFromCredHelper(helper: string, registry: string, opts: Cr
   }
   let parsed: { Username?: unknown; Secret?: unknown };
   try {
+    // JSON.parse-ok: a credential helper's answer on the user's machine, not attacker-served
     parsed = JSON.parse(out) as { Username?: unknown; Secret?: unknown };
   } catch {
     throw new ImageSourceError(`error reading credentials from ${program}: invalid JSON`);

@@ -2,6 +2,22 @@ import { STATUS_CODES } from 'node:http';
 import { ImageSourceError } from '../errors.js';
 import { goQuote } from '../go/fmt.js';
 import { parseAuthHeader } from './www-authenticate.js';
+import { GoStruct, goUnmarshal, sliceOf, str, type GoStructType } from '../go/encoding/json/unmarshal.js';
+
+/** parseHTTPErrorResponse's `struct { Details string }` and errcode.Errors' `struct { Errors []errcode.Error }`. */
+const DETAILS_ERROR: GoStructType = { k: 'struct', name: '', typeName: 'struct', fields: [{ json: 'details', type: { k: 'string' } }] };
+const ERRCODE_ERROR: GoStructType = {
+  k: 'struct',
+  name: 'Error',
+  typeName: 'errcode.Error',
+  fields: [
+    // errcode.ErrorCode.UnmarshalText: any string, unknown codes become UNKNOWN.
+    { json: 'code', type: { k: 'string', name: 'errcode.ErrorCode' } },
+    { json: 'message', type: { k: 'string' } },
+    { json: 'detail', type: { k: 'any' } },
+  ],
+};
+const ERRCODE_ERRORS: GoStructType = { k: 'struct', name: '', typeName: 'struct', fields: [{ json: 'Errors', type: { k: 'slice', elem: ERRCODE_ERROR } }] };
 
 /**
  * Registry failures worded as containers/image words them (docker/errors.go, distribution_error.go and the
@@ -77,32 +93,23 @@ export function registryHTTPResponseToError(statusCode: number, headers: Record<
     }
   }
   if (statusCode >= 400 && statusCode < 500) {
-    const text = Buffer.from(body).toString('utf8');
-    let doc: unknown;
-    let parsed = true;
-    try {
-      doc = JSON.parse(text);
-    } catch {
-      parsed = false;
+    // docker/distribution parseHTTPErrorResponse: two json.Unmarshal passes with Go's rules.
+    const detailsDoc = goUnmarshal(body, DETAILS_ERROR);
+    const details = str(detailsDoc.value, 'details');
+    if (!detailsDoc.error && details !== '') {
+      const code = statusCode === 401 ? 'UNAUTHORIZED' : statusCode === 429 ? 'TOOMANYREQUESTS' : 'UNKNOWN';
+      return structuredError(statusCode, code, details, true);
     }
-    if (parsed && isObject(doc)) {
-      const details = findKey(doc, 'details');
-      if (typeof details === 'string' && details !== '') {
-        const code = statusCode === 401 ? 'UNAUTHORIZED' : statusCode === 429 ? 'TOOMANYREQUESTS' : 'UNKNOWN';
-        return structuredError(statusCode, code, details, true);
-      }
-    }
-    const errors = parsed && isObject(doc) ? findKey(doc, 'errors') : undefined;
-    const shapeOK = parsed && (doc === null || (isObject(doc) && (errors === undefined || errors === null || Array.isArray(errors))));
-    if (shapeOK && Array.isArray(errors) && errors.length > 0) {
-      const first = isObject(errors[0]) ? errors[0] : {};
-      const rawCode = findKey(first, 'code');
-      const code = typeof rawCode === 'string' && ERROR_CODE_MESSAGES[rawCode] !== undefined ? rawCode : 'UNKNOWN';
-      const rawMessage = findKey(first, 'message');
-      const message = typeof rawMessage === 'string' ? rawMessage : '';
-      const detail = findKey(first, 'detail');
+    const errorsDoc = goUnmarshal(body, ERRCODE_ERRORS);
+    const errors = errorsDoc.error ? [] : sliceOf(errorsDoc.value, 'Errors') ?? [];
+    if (errors.length > 0) {
+      const first = errors[0] as GoStruct;
+      const rawCode = str(first, 'code');
+      const code = ERROR_CODE_MESSAGES[rawCode] !== undefined ? rawCode : 'UNKNOWN';
+      const message = str(first, 'message');
+      const detail = first.f['detail'];
       // Errors.UnmarshalJSON: without detail, and with no / the standard message, the entry is a bare ErrorCode.
-      if ((detail === undefined || detail === null) && (message === '' || message === ERROR_CODE_MESSAGES[code])) {
+      if (detail === undefined && (message === '' || message === ERROR_CODE_MESSAGES[code])) {
         return new RegistryHTTPError(codeText(code), statusCode, code, ERROR_CODE_MESSAGES[code]!, false);
       }
       return structuredError(statusCode, code, message, false);
@@ -126,17 +133,6 @@ function structuredError(statusCode: number, code: string, message: string, _syn
   return new RegistryHTTPError(text, statusCode, code, message, false);
 }
 
-/** Go's encoding/json matches object keys case-insensitively (exact match preferred). */
-function findKey(o: Record<string, unknown>, key: string): unknown {
-  if (key in o) return o[key];
-  const lower = key.toLowerCase();
-  for (const k of Object.keys(o)) if (k.toLowerCase() === lower) return o[k];
-  return undefined;
-}
-
-function isObject(v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
-}
 
 /** c/image isManifestUnknownError: what makes a missing `.sig` tag mean "no attachments" rather than an error. */
 export function isManifestUnknownError(e: unknown): boolean {
