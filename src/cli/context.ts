@@ -128,7 +128,7 @@ export async function loadImgpolicyConfig(pe: ProcessEnv): Promise<ImgpolicyConf
   const config: ImgpolicyConfig = {};
   let text: string | undefined;
   try {
-    text = Buffer.from(await readFileLimited(path, 1024 * 1024, 'config')).toString('utf8');
+    text = Buffer.from(await readFileLimited(path, LIMITS.maxConfigFileBytes, 'config')).toString('utf8');
   } catch {
     text = undefined; // no config file is the normal case
   }

@@ -1,8 +1,10 @@
 import { spawn } from 'node:child_process';
-import { readFile, stat } from 'node:fs/promises';
+import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ImageSourceError } from '../errors.js';
 import type { Trace } from '../trace.js';
+import { errnoText, readTextFile } from '../go/os.js';
+import { LIMITS } from '../limits.js';
 
 /**
  * Registry credentials, found the way containers/image 5.34 pkg/docker/config finds them for a pull:
@@ -155,12 +157,13 @@ interface ParsedAuthFile {
 async function parseAuthFile(path: AuthPath): Promise<ParsedAuthFile> {
   let raw: string;
   try {
-    raw = await readFile(path.path, 'utf8');
+    raw = await readTextFile(path.path, { limit: LIMITS.maxConfigFileBytes });
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
     if (code === 'ENOENT') return { auths: new Map(), credHelpers: new Map() };
-    const text = code === 'EACCES' ? 'permission denied' : code === 'EISDIR' ? 'is a directory' : (e as Error).message;
-    throw new ImageSourceError(`reading JSON file ${JSON.stringify(path.path)}: open ${path.path}: ${text}`);
+    // c/image's text keeps "open" for a directory too; a refusal over the size limit reads as itself.
+    const detail = code === 'EFBIG' ? (e as Error).message : `open ${path.path}: ${errnoText(e)}`;
+    throw new ImageSourceError(`reading JSON file ${JSON.stringify(path.path)}: ${detail}`);
   }
   let doc: unknown;
   try {

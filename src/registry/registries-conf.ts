@@ -1,10 +1,12 @@
-import { readdir, readFile, stat } from 'node:fs/promises';
+import { readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parse as tomlParse } from 'smol-toml';
 import { ImageSourceError } from '../errors.js';
 import { parseCanonicalDockerReference, parseRawDockerReference, type DockerReference } from '../reference/index.js';
 import type { Trace } from '../trace.js';
 import { goQuote } from '../go/fmt.js';
+import { readTextFile } from '../go/os.js';
+import { LIMITS } from '../limits.js';
 
 /**
  * containers-registries.conf(5), the part a *pull* reads, as containers/image 5.34's pkg/sysregistriesv2 does:
@@ -301,7 +303,7 @@ async function dropInConfigs(paths: RegistriesConfPaths): Promise<string[]> {
 
 async function loadConfigFile(path: string, forceV2: boolean, trace: Trace): Promise<ParsedConfigFile> {
   trace.debug(`Loading registries configuration ${goQ(path)}`, { registriesConf: path });
-  const text = await readFile(path, 'utf8');
+  const text = await readTextFile(path, { limit: LIMITS.maxConfigFileBytes });
   return decode(text, forceV2);
 }
 

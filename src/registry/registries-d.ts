@@ -1,8 +1,9 @@
-import { opendir, readFile, stat } from 'node:fs/promises';
+import { opendir, stat } from 'node:fs/promises';
 import { join, posix } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { ImageSourceError } from '../errors.js';
-import { errnoText } from '../go/os.js';
+import { errnoText, isNotExist, pathError, readTextFile } from '../go/os.js';
+import { LIMITS } from '../limits.js';
 import type { DockerReference, ImageReference } from '../reference/index.js';
 import type { Trace } from '../trace.js';
 
@@ -76,11 +77,10 @@ export async function loadAndMergeRegistriesD(dir: string): Promise<RegistriesDC
     const path = join(dir, name);
     let text: string;
     try {
-      text = await readFile(path, 'utf8');
+      text = await readTextFile(path, { limit: LIMITS.maxConfigFileBytes });
     } catch (e) {
-      const code = (e as NodeJS.ErrnoException).code;
-      if (code === 'ENOENT') continue;
-      throw new ImageSourceError(`open ${path}: ${errnoText(e)}`);
+      if (isNotExist(e)) continue;
+      throw new ImageSourceError(pathError('open', path, e).message);
     }
     const file = await parseRegistriesDFile(text, path);
     if (file.defaultDocker !== undefined) {

@@ -1,9 +1,11 @@
 import { createPrivateKey, X509Certificate } from 'node:crypto';
-import { readdir, readFile, stat } from 'node:fs/promises';
+import { readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { rootCertificates } from 'node:tls';
 import { ImageSourceError } from '../errors.js';
 import type { Trace } from '../trace.js';
+import { isNotExist, pathError, readTextFile } from '../go/os.js';
+import { LIMITS } from '../limits.js';
 
 /**
  * TLS material for one registry host, as c/image's dockerCertDir + tlsclientconfig.SetupCertificates find it:
@@ -84,10 +86,10 @@ async function loadCertDir(hostPort: string, opts: TLSOptions, trace: Trace): Pr
     if (name.endsWith('.crt')) {
       trace.debug(` crt: ${full}`);
       try {
-        material.extraCAs.push(await readFile(full, 'utf8'));
+        material.extraCAs.push(await readTextFile(full, { limit: LIMITS.maxConfigFileBytes }));
       } catch (e) {
-        if ((e as NodeJS.ErrnoException).code === 'ENOENT') continue;
-        throw new ImageSourceError(`open ${full}: ${(e as Error).message}`);
+        if (isNotExist(e)) continue;
+        throw new ImageSourceError(pathError('open', full, e).message);
       }
     }
     if (name.endsWith('.cert')) {
@@ -101,9 +103,9 @@ async function loadCertDir(hostPort: string, opts: TLSOptions, trace: Trace): Pr
       }
       let pair: { cert: string; key: string };
       try {
-        pair = { cert: await readFile(full, 'utf8'), key: await readFile(join(dir, keyName), 'utf8') };
+        pair = { cert: await readTextFile(full, { limit: LIMITS.maxConfigFileBytes }), key: await readTextFile(join(dir, keyName), { limit: LIMITS.maxConfigFileBytes }) };
       } catch (e) {
-        throw new ImageSourceError(`open ${full}: ${(e as Error).message}`);
+        throw new ImageSourceError(pathError('open', full, e).message);
       }
       // Go's tls.LoadX509KeyPair checks the pair when it is loaded, before any connection.
       checkKeyPair(pair.cert, pair.key);
@@ -125,7 +127,7 @@ async function goEnvRoots(opts: TLSOptions): Promise<string[]> {
   const addPEM = (text: string) => out.push(...(text.match(PEM_CERTIFICATE) ?? []));
   if (opts.sslCertFile) {
     try {
-      addPEM(await readFile(opts.sslCertFile, 'utf8'));
+      addPEM(await readTextFile(opts.sslCertFile, { limit: LIMITS.maxConfigFileBytes }));
     } catch {
       // Go ignores an unreadable root file (the pool is then what the directories give)
     }
@@ -139,7 +141,7 @@ async function goEnvRoots(opts: TLSOptions): Promise<string[]> {
     }
     for (const n of names) {
       try {
-        addPEM(await readFile(join(dir, n), 'utf8'));
+        addPEM(await readTextFile(join(dir, n), { limit: LIMITS.maxConfigFileBytes }));
       } catch {
         // directories and unreadable files are skipped, as Go does
       }
@@ -195,7 +197,7 @@ export async function systemRoots(env: Readonly<Record<string, string | undefine
     const isOSBundle = GO_CERT_FILES.includes(f);
     if (isOSBundle && osBundleFound) continue; // Go reads only the first bundle that exists
     try {
-      roots.push(await readFile(f, 'utf8'));
+      roots.push(await readTextFile(f, { limit: LIMITS.maxConfigFileBytes }));
       if (isOSBundle) osBundleFound = true;
     } catch {
       // absent bundles are normal (Go skips them too)

@@ -4,11 +4,12 @@
  * files skipped; the first file to set `current-context`, and the first to define a context name, wins), else
  * `$HOME/.kube/config` (client-go takes HOME as it is, even empty). No context namespace: "default".
  */
-import { readFile } from 'node:fs/promises';
 import { delimiter, join, resolve } from 'node:path';
 import { parse } from 'yaml';
 import { UsageError } from '../../errors.js';
 import type { ProcessEnv } from '../context.js';
+import { readTextFile } from '../../go/os.js';
+import { LIMITS } from '../../limits.js';
 
 export interface ContextNamespace {
   readonly namespace: string | undefined;
@@ -26,7 +27,7 @@ export async function kubeconfigNamespace(pe: ProcessEnv): Promise<ContextNamesp
   for (const file of files) {
     let text: string;
     try {
-      text = await readFile(file, 'utf8');
+      text = await readTextFile(file, { limit: LIMITS.maxConfigFileBytes });
     } catch (e) {
       if ((e as NodeJS.ErrnoException).code === 'ENOENT') continue;
       throw new UsageError(`reading kubeconfig ${file}: ${(e as Error).message}`);
