@@ -33,7 +33,12 @@ export interface CredentialOptions {
   homeDir: string;
   euid: number;
   trace: Trace;
+  /** registries.conf `credential-helpers`; default: the auth files alone (`containers-auth.json`). */
+  helpers?: readonly string[];
 }
+
+/** c/image sysregistriesv2.AuthenticationFileHelper: the helper name that stands for the auth files. */
+const AUTH_FILES_HELPER = 'containers-auth.json';
 
 /** `key` is the repository name (`host[:port]/path`), as c/image GetCredentialsForRef uses `ref.Name()`. */
 export async function getCredentialsForRef(key: string, opts: CredentialOptions): Promise<Credentials> {
@@ -45,22 +50,37 @@ export async function getCredentialsForRef(key: string, opts: CredentialOptions)
   const slash = key.indexOf('/');
   const registry = slash === -1 ? key : key.slice(0, slash);
 
-  const paths = await authFilePaths(opts);
-  for (const path of paths) {
-    let creds: Credentials;
+  // c/image tries each configured helper in order: the first with credentials wins, errors are collected and only
+  // reported when no helper had credentials.
+  const errors: string[] = [];
+  for (const helper of opts.helpers?.length ? opts.helpers : [AUTH_FILES_HELPER]) {
+    const helperKey = helper === AUTH_FILES_HELPER ? key : registry;
     try {
-      creds = await findCredentialsInFile(key, registry, path, opts);
+      const found = helper === AUTH_FILES_HELPER ? await credentialsFromAuthFiles(key, registry, opts) : { creds: await getCredsFromCredHelper(helper, registry, opts) };
+      if (!isEmpty(found.creds)) {
+        opts.trace.debug(`Found credentials for ${helperKey} in credential helper ${helper}${found.path !== undefined ? ` in file ${found.path}` : ''}`);
+        return found.creds;
+      }
     } catch (e) {
-      // c/image collects the error of the auth-file "helper" and, with no other helper configured, returns it.
-      throw e instanceof ImageSourceError ? e : new ImageSourceError(String((e as Error).message ?? e));
-    }
-    if (!isEmpty(creds)) {
-      opts.trace.debug(`Found credentials for ${key} in credential helper containers-auth.json in file ${path.path}`);
-      return creds;
+      const message = String((e as Error).message ?? e);
+      opts.trace.debug(`Error looking up credentials for ${helperKey} in credential helper ${helper}: ${message}`);
+      errors.push(message);
     }
   }
+  // c/image multierr.Format("errors looking up credentials:\n\t* ", "\nt* ", "\n", …) — the "t*" is c/image's.
+  if (errors.length === 1) throw new ImageSourceError(errors[0]!);
+  if (errors.length > 1) throw new ImageSourceError(`errors looking up credentials:\n\t* ${errors.join('\nt* ')}\n`);
   opts.trace.debug(`No credentials for ${key} found`);
   return NO_CREDENTIALS;
+}
+
+/** c/image getCredentialsFromAuthFiles: the first auth file with credentials for `key`; a broken file is an error. */
+async function credentialsFromAuthFiles(key: string, registry: string, opts: CredentialOptions): Promise<{ creds: Credentials; path?: string }> {
+  for (const path of await authFilePaths(opts)) {
+    const creds = await findCredentialsInFile(key, registry, path, opts);
+    if (!isEmpty(creds)) return { creds, path: path.path };
+  }
+  return { creds: NO_CREDENTIALS };
 }
 
 /** skopeo's parseCreds: `user[:password]`; an empty string is an error. (No interactive prompt here.) */
@@ -144,6 +164,7 @@ async function parseAuthFile(path: AuthPath): Promise<ParsedAuthFile> {
   }
   let doc: unknown;
   try {
+    // JSON.parse-ok: auth.json / docker config: the user's own credentials file, read as registry-config parity defines it (not attacker-served)
     doc = JSON.parse(raw);
   } catch (e) {
     throw new ImageSourceError(
@@ -270,6 +291,7 @@ async function getCredsFromCredHelper(helper: string, registry: string, opts: Cr
   }
   let parsed: { Username?: unknown; Secret?: unknown };
   try {
+    // JSON.parse-ok: a credential helper's answer on the user's machine, not attacker-served
     parsed = JSON.parse(out) as { Username?: unknown; Secret?: unknown };
   } catch {
     throw new ImageSourceError(`error reading credentials from ${program}: invalid JSON`);
