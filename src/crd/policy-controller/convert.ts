@@ -248,9 +248,11 @@ export function convertPolicyController(resources: readonly Resource[], secrets:
     if (acceptAll) {
       requirement = { type: 'insecureAcceptAnything' };
       for (const alt of alternatives) line(alt.path, 'note', 'another authority is static: pass, so this one does not change the verdict');
-      // A wider scope is safe for a restriction, not for an acceptance: the glob's limit is a restriction that is lost.
-      for (const w of widened)
-        line(`spec.images[${w.n}].glob`, 'looser', `static: pass on ${w.where}: images there that ${JSON.stringify(w.glob)} does not match are accepted without any check (policy-controller would apply other policies or the no-match default to them)`);
+      // A wider scope is safe for a restriction, not for an acceptance: the glob's limit is a restriction that is lost
+      // (unless images no policy matches are allowed anyway; other policies' scopes inside this one still AND).
+      if (opts.noMatch !== 'allow')
+        for (const w of widened)
+          line(`spec.images[${w.n}].glob`, 'looser', `static: pass on ${w.where}: images there that ${JSON.stringify(w.glob)} does not match, and no other policy matches, are accepted without any check where policy-controller rejects them (no-match deny)`);
     } else if (alternatives.length === 0) {
       requirement = { type: 'reject' };
       if (!hasFail) line('spec.authorities', 'stricter', 'no authority could be expressed: every image this policy matches is rejected');

@@ -77,6 +77,9 @@ describe('convertPolicyController', () => {
     // An exactly expressed glob adds no such line.
     const exact = convert([cip('pass', { images: [{ glob: 'ghcr.io/**' }], authorities: [{ static: { action: 'pass' } }] })]);
     expect(exact.report.filter((l) => l.effect === 'looser')).toEqual([]);
+    // With --on-no-match allow, policy-controller allows those images anyway: nothing is looser.
+    const allow = convert([cip('pass', { images: [{ glob: 'regist*.io/**' }], authorities: [{ static: { action: 'pass' } }] })], { noMatch: 'allow' });
+    expect(allow.report.filter((l) => l.effect === 'looser')).toEqual([]);
   });
 
   test('what cannot be expressed is named with its path and never becomes an acceptance', () => {
