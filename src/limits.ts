@@ -44,4 +44,10 @@ export const LIMITS = {
   maxPolicyBytes: 16 * 1024 * 1024,
   /** Key, CA and keyring files named by a policy. */
   maxKeyFileBytes: 16 * 1024 * 1024,
+  /**
+   * The machine's configuration files: registries.conf and its drop-ins, registries.d, auth files, certs.d and TLS
+   * root files, kubeconfig. c/image reads them whole with no limit; a path that names a device or a runaway file
+   * must not exhaust memory, and no real configuration file comes near this.
+   */
+  maxConfigFileBytes: 16 * 1024 * 1024,
 } as const;

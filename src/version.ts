@@ -9,4 +9,5 @@ declare const __IMGPOLICY_VERSION__: string | undefined;
 export const VERSION: string =
   typeof __IMGPOLICY_VERSION__ === 'string'
     ? __IMGPOLICY_VERSION__
+    // JSON.parse-ok: imgpolicy's own package.json (its version string), not a document c/image reads
     : (JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }).version;

@@ -10,8 +10,9 @@
 import { asImgpolicyError, ImageSourceError, PolicyFormatError, UsageError, type ImgpolicyError } from '../errors.js';
 import { evaluateImageAsPullWould } from '../evaluate/index.js';
 import type { ImageSource } from '../image/index.js';
+import type { EvaluationResult } from '../evaluate/index.js';
 import type { Policy } from '../policy/index.js';
-import { parseDockerReference, parseImageReference, type ImageReference } from '../reference/index.js';
+import { isKnownTransport, parseDockerReference, parseImageReference, type ImageReference } from '../reference/index.js';
 import { evaluationContext, policyFileReader, type ProcessEnv } from './context.js';
 import { explainRejection } from './explain-rejection.js';
 import { exitCodeForError, EXIT } from './exit-codes.js';
@@ -20,7 +21,7 @@ import type { PolicyChoice, PolicyResolver } from './namespace-policy.js';
 import { openImageSource, type ImageSession } from './open-image.js';
 import { effectiveTimeouts } from './timeouts.js';
 import type { ImageAccessOptions } from './options.js';
-import type { ImageReport } from './output/result.js';
+import type { ImageReport, PlatformOutcome } from './output/result.js';
 import { describePolicyError } from './policy-load.js';
 
 /** One reference to evaluate, with everywhere it was found. */
@@ -30,7 +31,14 @@ export interface ImageRequest {
   /** What is parsed for evaluation (e.g. `docker://` + the CRI-O form for manifest images). */
   readonly evaluate: string;
   readonly namespace?: string;
+  /** Where the namespace came from (metadata.namespace, --namespace, the kubeconfig context, "default"), for the trace. */
+  readonly namespaceSource?: string;
   readonly occurrence?: ImageOccurrence;
+  /**
+   * Evaluate every platform of a manifest list a node may pull ('all', or these architectures), as a cluster
+   * pulls it, instead of only this machine's. Set for manifest images; ignored when --platform is given.
+   */
+  readonly architectures?: 'all' | readonly string[];
 }
 
 export interface BatchOptions extends ImageAccessOptions {
@@ -55,7 +63,9 @@ interface Task {
   readonly input: string;
   readonly evaluate: string;
   readonly choice: PolicyChoice | { error: ImgpolicyError; namespace?: string };
+  readonly namespaceSource?: string;
   readonly occurrences: ImageOccurrence[];
+  architectures?: 'all' | string[];
 }
 
 /**
@@ -99,10 +109,13 @@ export async function planTasks(requests: readonly ImageRequest[], resolver: Pol
     keys?.push(key);
     let t = tasks.get(key);
     if (!t) {
-      t = { key, input: r.input, evaluate: r.evaluate, choice, occurrences: [] };
+      t = { key, input: r.input, evaluate: r.evaluate, choice, ...(r.namespaceSource !== undefined ? { namespaceSource: r.namespaceSource } : {}), occurrences: [] };
       tasks.set(key, t);
     }
     if (r.occurrence) t.occurrences.push(r.occurrence);
+    if (r.architectures !== undefined) {
+      t.architectures = r.architectures === 'all' || t.architectures === 'all' ? 'all' : [...new Set([...(t.architectures ?? []), ...r.architectures])].sort();
+    }
   }
   return [...tasks.values()];
 }
@@ -174,27 +187,45 @@ async function verifyTask(
       policyPath: policy.path ?? null,
       policySource: t.choice.source,
       ...(t.choice.namespace !== undefined ? { namespace: t.choice.namespace } : {}),
+      ...(t.namespaceSource !== undefined ? { namespaceSource: t.namespaceSource } : {}),
     });
   }
+  if (t.namespaceSource !== undefined) ctx.trace.info(`Namespace ${JSON.stringify(t.choice.namespace ?? '')} from ${t.namespaceSource}`, { namespaceSource: t.namespaceSource });
   let ref: ImageReference;
+  try {
+    ref = parseImageReference(t.evaluate, { cwd: pe.cwd });
+  } catch (e) {
+    // skopeo/CRI-O parse the name before anything else: the policy never runs, and the image is an error of its
+    // own (the batch goes on), worded as c/image's alltransports error.
+    const error = new ImageSourceError(`Invalid source name ${withTransport(t.evaluate)}: ${(e as Error).message}`);
+    return { ...withPolicy, error, exitCode: exitCodeForError(error), seconds: seconds(), traceEvents: ctx.trace.events };
+  }
   let source: ImageSource;
   const limits = effectiveTimeouts(opts.timeout, pe.env);
   // Aborted when the image's deadline passes: every request, retry sleep and token fetch of this image stops.
   const deadline = new AbortController();
   try {
-    ref = parseImageReference(t.evaluate, { cwd: pe.cwd });
     // A source shared by several tasks (one image under several policies) lives under the first task's deadline.
     source = await sharedSource(t.evaluate, opts.sources, () =>
       openImageSource(ref, opts, pe, ctx.trace, session, { ...(limits.requestMs !== undefined ? { requestMs: limits.requestMs } : {}), cancel: deadline.signal }),
     );
     // As a pull does, the manifest is read before the policy runs: an unreadable image is an error, never "allowed",
     // and every verdict names the digest it is about.
-    const result = await withDeadline(evaluateImageAsPullWould(policy, source, ctx), limits.imageMs, deadline, t.input);
+    const sourceLimits = { ...(limits.requestMs !== undefined ? { requestMs: limits.requestMs } : {}), cancel: deadline.signal };
+    const evaluateAll = async () => {
+      const primary = await evaluateImageAsPullWould(policy, source, ctx);
+      if (t.architectures === undefined || opts.platform || !source.manifestList) return { chosen: { result: primary, source }, list: {} };
+      const every = await evaluateEveryPlatform(t, ref, policy, source, primary, opts, pe, ctx, session, sourceLimits);
+      return every ? { chosen: every.chosen, list: { listDigest: every.listDigest, platforms: every.platforms } } : { chosen: { result: primary, source }, list: {} };
+    };
+    // One deadline for the image, all its platforms included.
+    const { chosen, list } = await withDeadline(evaluateAll(), limits.imageMs, deadline, t.input);
+    const { result } = chosen;
     const digest = result.manifestDigest;
     const digestVerified = result.requirements.some((q) => q.signatures?.some((s) => s.accepted && s.payload?.manifestDigest === digest));
     const explanation = result.allowed
       ? undefined
-      : await explainRejection({ policy, ref, result, source, ...(digest ? { manifestDigest: digest } : {}), ...(opts.registriesD ? { registriesD: opts.registriesD } : {}) });
+      : await explainRejection({ policy, ref, result, source: chosen.source, ...(digest ? { manifestDigest: digest } : {}), ...(opts.registriesD ? { registriesD: opts.registriesD } : {}) });
     return {
       ...withPolicy,
       result,
@@ -202,12 +233,77 @@ async function verifyTask(
       ...(digest ? { manifestDigest: digest } : {}),
       digestVerified,
       ...(explanation ? { explanation } : {}),
+      ...list,
       seconds: seconds(),
     };
   } catch (e) {
     const error = asImgpolicyError(e);
     return { ...withPolicy, error, exitCode: exitCodeForError(error), seconds: seconds(), traceEvents: ctx.trace.events };
   }
+}
+
+/**
+ * A cluster's nodes pull the instance for their own platform, so a manifest image of a list is evaluated on each
+ * platform a node may pull: every instance (attestation entries, `unknown/unknown`, excepted), narrowed by the
+ * pod's nodeSelector/affinity on kubernetes.io/arch. The verdict shown is the worst of them. Undefined when the
+ * reference is not a list.
+ */
+async function evaluateEveryPlatform(
+  t: Task,
+  ref: ImageReference,
+  policy: Policy,
+  source: ImageSource,
+  primary: EvaluationResult,
+  opts: BatchOptions,
+  pe: ProcessEnv,
+  ctx: ReturnType<typeof evaluationContext>,
+  session: ImageSession,
+  sourceLimits: { requestMs?: number; cancel?: AbortSignal },
+): Promise<{ listDigest: string; platforms: PlatformOutcome[]; chosen: { result: EvaluationResult; source: ImageSource } } | undefined> {
+  let list;
+  try {
+    list = await source.manifestList!();
+  } catch {
+    return undefined; // the primary evaluation already carries why the image could not be read
+  }
+  if (!list) return undefined;
+  const archs = t.architectures;
+  const wanted = list.instances.filter(
+    (i) => i.platform?.os && i.platform.architecture && i.platform.os !== 'unknown' && (archs === 'all' || archs === undefined || archs.includes(i.platform.architecture)),
+  );
+  if (wanted.length === 0) {
+    const error = new ImageSourceError(
+      `no image in manifest list ${ref.toString()} for the architectures the pod may run on (${archs === 'all' || archs === undefined ? 'any' : archs.join(', ')}): its nodes could not pull it`,
+    );
+    return { listDigest: list.digest, platforms: [], chosen: { result: { ...primary, allowed: false, error }, source } };
+  }
+  const runs: { platform: string; digest: string; result: EvaluationResult; source: ImageSource }[] = [];
+  for (const i of wanted) {
+    const p = i.platform!;
+    const platform = `${p.os}/${p.architecture}${p.variant ? `/${p.variant}` : ''}`;
+    if (i.digest === primary.manifestDigest) {
+      runs.push({ platform, digest: i.digest, result: primary, source });
+      continue;
+    }
+    ctx.trace.info(`Evaluating platform ${platform} of manifest list ${list.digest} (instance ${i.digest})`, { platform, instance: i.digest });
+    const s = await openImageSource(ref, { ...opts, platform }, pe, ctx.trace, session, sourceLimits);
+    runs.push({ platform, digest: i.digest, result: await evaluateImageAsPullWould(policy, s, ctx), source: s });
+  }
+  const rank = (r: EvaluationResult) => [EXIT.allowed, EXIT.couldNotEvaluate, EXIT.rejected, EXIT.usage].indexOf(exitCodeForError(r.allowed ? undefined : (r.error ?? new ImageSourceError('not allowed'))) as 0 | 1 | 2 | 3);
+  const worst = runs.reduce((a, b) => (rank(b.result) > rank(a.result) ? b : a));
+  const platforms = runs.map((r) => ({
+    platform: r.platform,
+    digest: r.digest,
+    verdict: r.result.allowed ? ('allowed' as const) : exitCodeForError(r.result.error) === EXIT.couldNotEvaluate ? ('error' as const) : ('rejected' as const),
+    ...(r.result.allowed ? {} : { message: r.result.error?.message ?? 'not allowed' }),
+  }));
+  return { listDigest: list.digest, platforms, chosen: { result: worst.result, source: worst.source } };
+}
+
+/** The name as skopeo is given it: imgpolicy's bare references are `docker://` ones. */
+function withTransport(input: string): string {
+  const colon = input.indexOf(':');
+  return colon !== -1 && isKnownTransport(input.slice(0, colon)) ? input : `docker://${input}`;
 }
 
 function sharedSource(key: string, sources: Map<string, Promise<ImageSource>> | undefined, open: () => Promise<ImageSource>): Promise<ImageSource> {

@@ -1,5 +1,6 @@
 import { stat } from 'node:fs/promises';
 import { homedir } from 'node:os';
+import { userInfo } from 'node:os';
 import { EvaluationError } from '../errors.js';
 import type { EvaluationContext, Verifiers } from '../evaluate/index.js';
 import { readFileLimited } from '../image/files.js';
@@ -12,10 +13,34 @@ export interface ProcessEnv {
   readonly homeDir: string;
   readonly cwd: string;
   readonly now: () => Date;
+  /** Where the system configuration lives (`/etc` unless IMGPOLICY_TEST_SYSCONFDIR redirects it for tests). */
+  readonly etcDir?: string;
 }
 
+/**
+ * Test-only: the directory read instead of `/etc` for `containers/policy.json`, `containers/registries.conf(.d)`,
+ * `containers/registries.d` and `containers|docker/certs.d`, so that tests can give a machine-wide configuration
+ * without touching the real `/etc`. Never set it on a real machine: c/image has no such variable.
+ */
+export const SYSCONFDIR_ENV = 'IMGPOLICY_TEST_SYSCONFDIR';
+
 export function processEnv(): ProcessEnv {
-  return { env: process.env, homeDir: process.env['HOME'] ?? homedir(), cwd: process.cwd(), now: () => new Date() };
+  const etcDir = process.env[SYSCONFDIR_ENV];
+  return { env: process.env, homeDir: homeDirOf(process.env), cwd: process.cwd(), now: () => new Date(), ...(etcDir ? { etcDir } : {}) };
+}
+
+/**
+ * containers/storage homedir.Get (through unshare.HomeDir): `$HOME` when it is set and not empty, else the passwd
+ * entry of the (rootless) uid — never `''`, which would turn every per-user path into one relative to the cwd.
+ */
+export function homeDirOf(env: NodeJS.ProcessEnv, passwdHome: () => string = () => userInfo().homedir): string {
+  const home = env['HOME'];
+  if (home !== undefined && home !== '') return home;
+  try {
+    return passwdHome();
+  } catch {
+    return '';
+  }
 }
 
 /** The crypto stacks load only when a signature requirement actually has a signature to check. */
@@ -103,13 +128,14 @@ export async function loadImgpolicyConfig(pe: ProcessEnv): Promise<ImgpolicyConf
   const config: ImgpolicyConfig = {};
   let text: string | undefined;
   try {
-    text = Buffer.from(await readFileLimited(path, 1024 * 1024, 'config')).toString('utf8');
+    text = Buffer.from(await readFileLimited(path, LIMITS.maxConfigFileBytes, 'config')).toString('utf8');
   } catch {
     text = undefined; // no config file is the normal case
   }
   if (text !== undefined) {
     let doc: unknown;
     try {
+      // JSON.parse-ok: imgpolicy's own config file (~/.config/imgpolicy/config.json), not a document c/image reads
       doc = JSON.parse(text);
     } catch (e) {
       throw new EvaluationError(`parsing ${path}: ${(e as Error).message}`);

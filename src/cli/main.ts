@@ -4,6 +4,7 @@ import { processEnv, type ProcessEnv } from './context.js';
 import { EXIT } from './exit-codes.js';
 import type { CLIIO } from './io.js';
 import { VERSION } from '../version.js';
+import { FlagValueError, goBoolFlagsToCommander } from './options.js';
 
 export { VERSION };
 
@@ -27,7 +28,7 @@ export async function buildProgram(io: CLIIO, env: () => ProcessEnv = processEnv
   const program = new Command('imgpolicy')
     .description('Does this policy.json let this container image run? The verdict containers/image (CRI-O, podman, skopeo) gives, with the reasons.')
     .version(VERSION)
-    .showHelpAfterError()
+    .showHelpAfterError(`(run 'imgpolicy --help' for usage)`)
     .exitOverride()
     .configureOutput({ writeOut: (s) => io.stdout(s), writeErr: (s) => io.stderr(s) })
     .addHelpText(
@@ -54,6 +55,8 @@ Exit codes: 0 allowed/OK · 1 rejected · 2 could not evaluate · 3 bad invocati
   }
   const wanted = named !== undefined && named in COMMANDS ? [named] : Object.keys(COMMANDS);
   for (const name of wanted) (await COMMANDS[name]!())(program, io, env);
+  // A mistyped flag: the error (with commander's "Did you mean …?") and one line, not 80 lines of help.
+  for (const cmd of program.commands) cmd.showHelpAfterError(`(run 'imgpolicy ${cmd.name()} --help' for usage)`);
   return program;
 }
 
@@ -77,6 +80,20 @@ function listCommands(program: Command): void {
       return SUMMARIES[cmd.name()]?.term ?? Help.prototype.subcommandTerm.call(this, cmd);
     },
   });
+}
+
+/** Parses a whole command line (`node imgpolicy …`), with skopeo's spelling of boolean flags. */
+export async function parseCommandLine(program: Command, argv: readonly string[], io: CLIIO): Promise<void> {
+  let args: string[];
+  try {
+    args = [...argv.slice(0, 2), ...goBoolFlagsToCommander(argv.slice(2))];
+  } catch (e) {
+    if (!(e instanceof FlagValueError)) throw e;
+    const named = argv.slice(2).find((a) => !a.startsWith('-'));
+    io.stderr(`error: ${e.message}\n(run 'imgpolicy${named !== undefined && program.commands.some((c) => c.name() === named) ? ` ${named}` : ''} --help' for usage)\n`);
+    throw new CommanderError(EXIT.usage, 'imgpolicy.invalidFlagValue', e.message);
+  }
+  await program.parseAsync(args);
 }
 
 /** NO_COLOR (https://no-color.org): present and not empty disables colour; so does output that is not a terminal. */
@@ -110,7 +127,7 @@ export async function main(argv: string[]): Promise<number> {
     },
   };
   try {
-    await (await buildProgram(io, processEnv, argv)).parseAsync(argv);
+    await parseCommandLine(await buildProgram(io, processEnv, argv), argv, io);
     return code;
   } catch (e) {
     if (e instanceof CommanderError) return e.exitCode === 0 ? 0 : EXIT.usage;

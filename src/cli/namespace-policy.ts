@@ -36,6 +36,12 @@ export class PolicyResolver {
 
   /** Which policy file applies to a pod in `namespace` (undefined: no namespace known, the global policy). */
   async choose(namespace: string | undefined): Promise<PolicyChoice> {
+    // The API server admits only DNS-1123 labels; anything else (`../x`) would pick a file outside the directory.
+    if (namespace !== undefined && namespace !== '' && !isDNS1123Label(namespace)) {
+      throw new UsageError(
+        `namespace ${JSON.stringify(namespace)} is not valid: a namespace must be a DNS-1123 label (at most 63 characters: lower-case letters, digits and "-", starting and ending with a letter or digit); the API server would refuse it`,
+      );
+    }
     if (this.policyDir !== undefined && namespace !== undefined && namespace !== '') {
       const path = join(this.policyDir, `${namespace}.json`);
       try {
@@ -59,4 +65,9 @@ export class PolicyResolver {
     }
     return p;
   }
+}
+
+/** Kubernetes' IsDNS1123Label: what the API server requires of metadata.namespace. */
+export function isDNS1123Label(s: string): boolean {
+  return s.length <= 63 && /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/.test(s);
 }

@@ -31,7 +31,7 @@ export async function openImageSource(
   const platform = access.platform ? parsePlatformChoice(access.platform) : undefined;
   switch (ref.transport) {
     case 'dir':
-      if (ref instanceof DirImageReference) return openDirImageSource(ref, ref.resolvedPath);
+      if (ref instanceof DirImageReference) return openDirImageSource(ref, ref.resolvedPath, { ...(platform ? { platform } : {}), trace });
       break;
     case 'oci':
       if (ref instanceof OciImageReference) {
@@ -54,6 +54,7 @@ export async function openImageSource(
         ...(platform ? { platform } : {}),
         env: pe.env,
         homeDir: pe.homeDir,
+        ...(pe.etcDir ? { etcDir: pe.etcDir } : {}),
         trace,
         pool: session.registryPool(),
       });

@@ -1,10 +1,11 @@
+import { join } from 'node:path';
 import { PolicyFormatError, UsageError } from '../errors.js';
 import { defaultPolicyPath, loadPolicyFile, type Policy } from '../policy/index.js';
 import type { ProcessEnv } from './context.js';
 
 /** c/image DefaultPolicy + NewPolicyFromFile: an explicit path is used even if it does not exist. */
 export async function loadPolicy(explicit: string | undefined, pe: ProcessEnv): Promise<Policy> {
-  const path = explicit ?? (await defaultPolicyPath({ homeDir: pe.homeDir }));
+  const path = explicit ?? (await defaultPolicyPath({ homeDir: pe.homeDir, ...(pe.etcDir ? { systemPath: join(pe.etcDir, 'containers/policy.json') } : {}) }));
   return loadPolicyFile(path);
 }
 

@@ -1,6 +1,7 @@
 import { EvaluationError, ImageSourceError, PolicyRequirementError, asImgpolicyError, type ImgpolicyError } from '../errors.js';
 import { Trace } from '../trace.js';
-import { manifestDigest, type ImageSource } from '../image/index.js';
+import { manifestDigest, type ImageSource, type Manifest } from '../image/index.js';
+import { ManifestFormatError, parseManifestByType } from '../manifest/index.js';
 import { requirementsForImageRef, type Policy, type PolicyRequirement } from '../policy/index.js';
 import { evaluateSignedBy } from './requirements/signed-by.js';
 import { evaluateInsecureAcceptAnything, evaluateReject, evaluateSignedBaseLayer } from './requirements/simple.js';
@@ -76,16 +77,17 @@ export async function evaluateImageAsPullWould(
   image: ImageSource,
   ctx: EvaluationContext,
 ): Promise<EvaluationResult> {
-  let digest: string;
+  let manifest: Manifest;
   try {
-    digest = manifestDigest((await image.manifest()).bytes);
+    manifest = await image.manifest();
   } catch (e) {
     const err = asImgpolicyError(e);
     const ref = image.reference;
-    // The docker source already words its failure as c/image's "initializing source …"; others get c/image's
-    // copy-time wording for an unreadable top-level manifest.
+    // The docker source already words its failure as c/image's "initializing source …", and the platform choice
+    // in a list is made after copy's MIME-type check ("choosing an image from manifest list …"); anything else
+    // failed in that check and gets its wording.
     const error =
-      err instanceof ImageSourceError && (err.message.startsWith('initializing source ') || err.message.startsWith('copying system image from manifest list: '))
+      err instanceof ImageSourceError && /^(initializing source |parsing primary manifest as list |choosing an image from manifest list |copying system image from manifest list: )/.test(err.message)
         ? err
         : new ImageSourceError(`determining manifest MIME type for ${ref.toString()}: ${err.message}`);
     const selected = requirementsForImageRef(policy, ref, new Trace());
@@ -98,8 +100,35 @@ export async function evaluateImageAsPullWould(
       trace: ctx.trace.events,
     };
   }
+  // The digest is only reported here: a schema-1 manifest whose JWS libtrust refuses has none, and c/image meets
+  // that error inside the policy (as the requirement's rejection), not before it.
+  let digest: string | undefined;
+  try {
+    digest = manifestDigest(manifest.bytes);
+  } catch {
+    digest = undefined;
+  }
   const result = await isRunningImageAllowed(policy, image, ctx);
-  return { ...result, manifestDigest: digest };
+  const withDigest = { ...result, ...(digest !== undefined ? { manifestDigest: digest } : {}) };
+  if (!result.allowed) return withDigest;
+  // c/image copySingleImage, right after the policy: image.FromUnparsedImage parses the manifest as its MIME type
+  // says (manifest.FromBlob). A manifest it cannot parse is an error even though the policy allowed it.
+  try {
+    parseManifestByType(manifest.bytes, manifest.mimeType);
+  } catch (e) {
+    if (!(e instanceof ManifestFormatError)) throw e;
+    return { ...withDigest, allowed: false, error: new ImageSourceError(`initializing image from source ${image.reference.toString()}: ${e.message}`) };
+  }
+  // Then the copy reads the image's signatures to copy them along (c/image copy reads them unless told to remove
+  // them): signatures that cannot be read fail the pull even under insecureAcceptAnything.
+  try {
+    await image.signatures();
+  } catch (e) {
+    const fromList = image.notes?.some((n) => n.startsWith('Source is a manifest list')) === true;
+    const error = new ImageSourceError(`${fromList ? 'copying system image from manifest list: ' : ''}reading signatures: ${asImgpolicyError(e).message}`);
+    return { ...withDigest, allowed: false, error };
+  }
+  return withDigest;
 }
 
 async function evaluateRequirement(

@@ -72,6 +72,11 @@ export interface ReadFileOptions {
   readonly what?: string;
 }
 
+/** {@link readFile} of a text file (UTF-8, invalid sequences replaced, as Go's string conversion keeps them). */
+export async function readTextFile(path: string, opts: ReadFileOptions): Promise<string> {
+  return Buffer.from(await readFile(path, opts)).toString('utf8');
+}
+
 /**
  * `os.ReadFile` with a size cap. Reads in chunks until EOF rather than trusting stat(): /proc files, pipes and
  * devices report size 0, and a file may grow while it is read; at most `limit` bytes are ever held. Opening a

@@ -8,3 +8,16 @@ export function atoi(s: string): number | string {
   if (!Number.isSafeInteger(n)) return `strconv.Atoi: parsing ${goQuote(s)}: value out of range`;
   return n;
 }
+
+/** The spellings Go's strconv.ParseBool (and so skopeo's boolean flags, through pflag) accepts. */
+const TRUE = new Set(['1', 't', 'T', 'TRUE', 'true', 'True']);
+const FALSE = new Set(['0', 'f', 'F', 'FALSE', 'false', 'False']);
+
+export class ParseBoolError extends Error {}
+
+/** Go `strconv.ParseBool`. */
+export function parseBool(s: string): boolean {
+  if (TRUE.has(s)) return true;
+  if (FALSE.has(s)) return false;
+  throw new ParseBoolError(`strconv.ParseBool: parsing ${goQuote(s)}: invalid syntax`);
+}

@@ -6,6 +6,7 @@ import {
   isManifestUnknownError,
   lookasideBaseURL,
   lookasideSignatureURL,
+  type LookasideURL,
   effectiveEuid,
   loadRegistriesD,
   memoTraced,
@@ -31,7 +32,15 @@ import {
 import { Trace } from '../trace.js';
 import { goQuote } from '../go/fmt.js';
 import { readFileLimited, isNotFound } from './files.js';
-import { manifestDigest } from '../manifest/digest.js';
+import {
+  DOCKER_LIST,
+  OCI_MANIFEST,
+  isMultiImage,
+  manifestDigest,
+  parseList,
+  parseOCI1,
+  type OCILayer,
+} from '../manifest/index.js';
 import { discoverBundles } from './referrers.js';
 import { parseSignatureBlob } from './signature-blob.js';
 import type { BundleAttachment, ImageSource, Manifest, Signature, SigstoreSignature } from './types.js';
@@ -44,7 +53,8 @@ import type { BundleAttachment, ImageSource, Manifest, Signature, SigstoreSignat
  *  - the signatures are c/image's list, in its order: simple-signing signatures from the lookaside (or the
  *    X-Registry-Supports-Signatures API), then — only if registries.d enables `use-sigstore-attachments` — every
  *    layer of the `sha256-<hex>.sig` attachment manifest.
- * The manifest digest is computed by src/manifest/ (which also strips schema-1 JWS signatures as c/image does).
+ * Every document is read by src/manifest/ with Go's decoder and c/image's struct shapes (case-insensitive members,
+ * last occurrence wins, merges, type errors): a registry answer means here what it means to CRI-O.
  */
 
 export type DockerSourceOptions = RegistryOptions;
@@ -54,15 +64,9 @@ export interface DockerImageSource extends ImageSource {
   close(): Promise<void>;
 }
 
-const OCI_MANIFEST = 'application/vnd.oci.image.manifest.v1+json';
-const OCI_INDEX = 'application/vnd.oci.image.index.v1+json';
-const DOCKER_LIST = 'application/vnd.docker.distribution.manifest.list.v2+json';
-/** c/image copy: every failure while copying the chosen instance of a manifest list. */
-const LIST_INSTANCE_PREFIX = 'copying system image from manifest list: ';
-
 interface Opened {
   client: RegistryClient;
-  lookasideBase: URL;
+  lookasideBase: LookasideURL;
   useAttachments: boolean;
   toplevel: { bytes: Uint8Array; mimeType: string };
 }
@@ -100,7 +104,11 @@ export function openDockerImageSource(ref: ImageReference, opts: DockerSourceOpt
           throw new ImageSourceError(`reading images from docker: reference ${goQuote(ref.stringWithinTransport())} without a tag or digest is not supported`);
         }
         // Once per run: every image of a batch reads the same registries.d and registries.conf (debug lines replayed).
-        const rdOpts = { ...(opts.registriesDir !== undefined ? { registriesDir: opts.registriesDir } : {}), homeDir: opts.homeDir };
+        const rdOpts = {
+          ...(opts.registriesDir !== undefined ? { registriesDir: opts.registriesDir } : {}),
+          ...(opts.etcDir !== undefined ? { etcDir: opts.etcDir } : {}),
+          homeDir: opts.homeDir,
+        };
         const config = await memoTraced(pool, `registries.d\0${JSON.stringify(rdOpts)}`, trace, (t) => loadRegistriesD({ ...rdOpts, trace: t }));
         const rcOpts = {
           ...(opts.registriesConf !== undefined ? { registriesConf: opts.registriesConf } : {}),
@@ -151,7 +159,11 @@ export function openDockerImageSource(ref: ImageReference, opts: DockerSourceOpt
   async function openAttempt(config: RegistriesDConfig, conf: RegistriesConf, source: PullSource): Promise<Opened> {
     const phys = source.reference;
     const physRef = new DockerImageReference(phys);
-    const endpointOpts: RegistryOptions = { ...opts, tlsVerify: opts.tlsVerify ?? !source.endpoint.insecure };
+    const endpointOpts: RegistryOptions = {
+      ...opts,
+      tlsVerify: opts.tlsVerify ?? !source.endpoint.insecure,
+      ...(conf.credentialHelpers ? { credentialHelpers: conf.credentialHelpers } : {}),
+    };
     if (phys.domain !== dref!.domain) delete endpointOpts.creds;
     const client = await openRegistryClient(phys.domain, phys.path, endpointOpts, { pool, trace });
     const lookasideBase = lookasideBaseURL(config, physRef, { homeDir: opts.homeDir, euid: effectiveEuid(opts) }, trace);
@@ -167,13 +179,16 @@ export function openDockerImageSource(ref: ImageReference, opts: DockerSourceOpt
       const o = await open();
       const top = o.toplevel;
       if (dref.digest !== undefined) verifyDigest(top.bytes, dref.digest);
-      if (top.mimeType !== DOCKER_LIST && top.mimeType !== OCI_INDEX) {
-        return { manifest: { bytes: top.bytes, mimeType: top.mimeType || guessMIMEType(top.bytes) } };
-      }
+      if (!isMultiImage(top.mimeType)) return { manifest: { bytes: top.bytes, mimeType: top.mimeType } };
       // c/image copy (CopySystemImage): the policy runs on the instance for this platform, never on the list.
+      let entries: ListEntry[];
+      try {
+        entries = parseList(top.bytes, top.mimeType);
+      } catch (e) {
+        throw new ImageSourceError(`parsing primary manifest as list for ${ref.toString()}: ${(e as Error).message}`);
+      }
       let instance: ListEntry;
       try {
-        const entries = parseList(top.bytes, top.mimeType);
         const choice = typeof opts.platform === 'string' ? parsePlatformChoice(opts.platform) : opts.platform;
         instance = chooseInstance(top.mimeType === DOCKER_LIST ? 'docker-list' : 'oci-index', entries, wantedPlatforms(choice));
       } catch (e) {
@@ -182,17 +197,21 @@ export function openDockerImageSource(ref: ImageReference, opts: DockerSourceOpt
       const line = `Source is a manifest list; copying (only) instance ${instance.digest} for current system`;
       trace.debug(line, { instance: instance.digest, platform: instance.platform ?? null });
       notes.push(line);
-      validateDigest(instance.digest, (m) => m);
-      let m;
+      // c/image copySingleImage on the instance: its errors read "copying system image from manifest list: …",
+      // reading it (and checking its digest) also "determining manifest MIME type for <ref>: …".
+      const onInstance = (what: string) => new ImageSourceError(`copying system image from manifest list: ${what}`);
+      let m: Awaited<ReturnType<RegistryClient['fetchManifest']>>;
       try {
+        validateDigest(instance.digest, (msg) => msg);
         m = await o.client.fetchManifest(instance.digest);
         checkContentDigestHeader(m, trace);
         verifyDigest(m.bytes, instance.digest);
       } catch (e) {
-        // c/image copySingleImage reads the instance (isMultiImage → Manifest) under these two prefixes.
-        throw new ImageSourceError(`${LIST_INSTANCE_PREFIX}determining manifest MIME type for ${ref.toString()}: ${(e as Error).message}`);
+        throw onInstance(`determining manifest MIME type for ${ref.toString()}: ${(e as Error).message}`);
       }
-      return { manifest: { bytes: m.bytes, mimeType: m.mimeType || guessMIMEType(m.bytes) }, instanceDigest: instance.digest };
+      // The instance's own MIME type is checked before the policy runs.
+      if (isMultiImage(m.mimeType)) throw onInstance('Unexpectedly received a manifest list instead of a manifest for a single image');
+      return { manifest: { bytes: m.bytes, mimeType: m.mimeType }, instanceDigest: instance.digest };
     })());
 
   const readSignatures = (): Promise<Signature[]> =>
@@ -227,7 +246,7 @@ export function openDockerImageSource(ref: ImageReference, opts: DockerSourceOpt
       let where: string;
       switch (url.protocol) {
         case 'file:': {
-          const path = decodeURIComponent(url.pathname);
+          const path = decodeURIComponent((url as URL).pathname);
           where = goQuote(path);
           trace.debug(`Reading ${path}`);
           try {
@@ -241,7 +260,7 @@ export function openDockerImageSource(ref: ImageReference, opts: DockerSourceOpt
         case 'http:':
         case 'https:':
           where = url.href;
-          blob = await o.client.fetchLookasideSignature(url);
+          blob = await o.client.fetchLookasideSignature(url as URL);
           break;
         default:
           throw new ImageSourceError(`Unsupported scheme when reading signature from ${url.href}`);
@@ -352,6 +371,11 @@ export function openDockerImageSource(ref: ImageReference, opts: DockerSourceOpt
     manifest: () => (manifestP ??= resolve().then((r) => r.manifest, (e: unknown) => Promise.reject(asImageSourceError(e)))),
     signatures: () => (signaturesP ??= readSignatures().catch((e: unknown) => Promise.reject(asImageSourceError(e)))),
     bundles: (o?: { trace?: Trace }) => readBundles(o?.trace ?? trace).catch((e: unknown) => Promise.reject(asImageSourceError(e))),
+    manifestList: async () => {
+      const top = (await open().catch((e: unknown) => Promise.reject(asImageSourceError(e)))).toplevel;
+      if (!isMultiImage(top.mimeType)) return undefined;
+      return { digest: manifestDigest(top.bytes), instances: parseList(top.bytes, top.mimeType).map((e) => ({ digest: e.digest, ...(e.platform ? { platform: e.platform } : {}) })) };
+    },
     close: async () => {
       if (ownPool) await ownPool.close();
     },
@@ -371,12 +395,15 @@ export function sigstoreAttachmentTag(digest: string): string {
   return digest.replace(':', '-') + '.sig';
 }
 
-/** c/image UnparsedImage.Manifest: a manifest read for a digest must be that digest. */
+/** c/image UnparsedImage.Manifest: a manifest read for a digest must be that digest (MatchesDigest: sha256 only). */
 function verifyDigest(bytes: Uint8Array, expected: string): void {
-  const colon = expected.indexOf(':');
-  const algorithm = expected.slice(0, colon);
-  // c/image MatchesDigest computes the sha256 digest only: any other algorithm never matches.
-  if (algorithm !== 'sha256' || manifestDigest(bytes) !== expected) throw new ImageSourceError(`Manifest does not match provided manifest digest ${expected}`);
+  let actual: string;
+  try {
+    actual = manifestDigest(bytes);
+  } catch (e) {
+    throw new ImageSourceError(`computing manifest digest: ${(e as Error).message}`);
+  }
+  if (actual !== expected) throw new ImageSourceError(`Manifest does not match provided manifest digest ${expected}`);
 }
 
 /**
@@ -402,90 +429,12 @@ function checkContentDigestHeader(m: { bytes: Uint8Array; dockerContentDigest?: 
   }
 }
 
-function parseList(bytes: Uint8Array, mimeType: string): ListEntry[] {
-  let doc: unknown;
+/** manifest.OCI1FromManifest over a `.sig` attachment manifest, wrapped as `parsing manifest %s: %w`. */
+function parseAttachmentManifest(bytes: Uint8Array, sigRef: string): OCILayer[] {
   try {
-    doc = JSON.parse(Buffer.from(bytes).toString('utf8'));
-  } catch (e) {
-    throw new ImageSourceError(`parsing primary manifest as list: ${(e as Error).message}`);
-  }
-  const manifests = (doc as { manifests?: unknown } | null)?.manifests;
-  if (manifests !== undefined && manifests !== null && !Array.isArray(manifests)) {
-    throw new ImageSourceError(`unmarshaling ${mimeType === DOCKER_LIST ? 'Schema2List' : 'OCI1Index'}: json: cannot unmarshal into manifests`);
-  }
-  return ((manifests as unknown[] | null | undefined) ?? []).map((m) => {
-    const e = (m ?? {}) as Record<string, unknown>;
-    return {
-      digest: typeof e['digest'] === 'string' ? e['digest'] : '',
-      ...(typeof e['mediaType'] === 'string' ? { mediaType: e['mediaType'] } : {}),
-      ...(e['platform'] && typeof e['platform'] === 'object' ? { platform: e['platform'] as ListEntry['platform'] } : {}),
-      ...(e['annotations'] && typeof e['annotations'] === 'object' ? { annotations: e['annotations'] as Record<string, string> } : {}),
-    };
-  });
-}
-
-interface AttachmentLayer {
-  digest: string;
-  mediaType: string;
-  annotations: Record<string, string>;
-  urls?: string[];
-}
-
-/** manifest.OCI1FromManifest: JSON, then c/image's "ambiguous manifest" check, wrapped as `parsing manifest %s: %w`. */
-function parseAttachmentManifest(bytes: Uint8Array, sigRef: string): AttachmentLayer[] {
-  let doc: unknown;
-  try {
-    doc = JSON.parse(Buffer.from(bytes).toString('utf8'));
+    return parseOCI1(bytes).layers;
   } catch (e) {
     throw new ImageSourceError(`parsing manifest ${sigRef}: ${(e as Error).message}`);
-  }
-  if (typeof doc !== 'object' || doc === null || Array.isArray(doc)) {
-    throw new ImageSourceError(`parsing manifest ${sigRef}: json: cannot unmarshal ${Array.isArray(doc) ? 'array' : typeof doc} into Go value of type manifest.OCI1`);
-  }
-  const o = doc as Record<string, unknown>;
-  const present = (k: string): boolean => Object.keys(o).some((key) => key.toLowerCase() === k.toLowerCase() && o[key] !== null);
-  const unexpected = ['fsLayers', 'history', 'manifests'].filter(present);
-  if (unexpected.length > 0) {
-    throw new ImageSourceError(
-      `parsing manifest ${sigRef}: rejecting ambiguous manifest, unexpected fields []string{${unexpected.map((u) => JSON.stringify(u)).join(', ')}} in supposedly ${OCI_MANIFEST}`,
-    );
-  }
-  const layers = o['layers'];
-  if (layers === undefined || layers === null) return [];
-  if (!Array.isArray(layers)) throw new ImageSourceError(`parsing manifest ${sigRef}: json: cannot unmarshal into Go struct field Manifest.layers`);
-  return layers.map((l) => {
-    const d = (l ?? {}) as Record<string, unknown>;
-    const annotations: Record<string, string> = {};
-    const ann = d['annotations'];
-    if (ann && typeof ann === 'object' && !Array.isArray(ann)) {
-      for (const [k, v] of Object.entries(ann)) {
-        if (typeof v !== 'string') throw new ImageSourceError(`parsing manifest ${sigRef}: json: cannot unmarshal into Go struct field Descriptor.layers.annotations of type string`);
-        annotations[k] = v;
-      }
-    }
-    const urls = Array.isArray(d['urls']) ? d['urls'].filter((u): u is string => typeof u === 'string') : [];
-    return {
-      digest: typeof d['digest'] === 'string' ? d['digest'] : '',
-      mediaType: typeof d['mediaType'] === 'string' ? d['mediaType'] : '',
-      annotations,
-      ...(urls.length > 0 ? { urls } : {}),
-    };
-  });
-}
-
-/** Enough of c/image GuessMIMEType for a registry that sent no Content-Type (reporting only). */
-function guessMIMEType(bytes: Uint8Array): string {
-  try {
-    const o = JSON.parse(Buffer.from(bytes).toString('utf8')) as Record<string, unknown>;
-    if (typeof o['mediaType'] === 'string') return o['mediaType'];
-    if (o['schemaVersion'] === 1) {
-      return o['signatures'] !== undefined && o['signatures'] !== null
-        ? 'application/vnd.docker.distribution.manifest.v1+prettyjws'
-        : 'application/vnd.docker.distribution.manifest.v1+json';
-    }
-    return '';
-  } catch {
-    return '';
   }
 }
 

@@ -8,6 +8,7 @@ import { chooseInstance, wantedPlatforms } from '../registry/platform.js';
 import type { PlatformChoice } from '../registry/options.js';
 import type { ImageSource, Manifest, Signature } from './types.js';
 import type { Trace } from '../trace.js';
+import { DOCKER_LIST, OCI_INDEX, guessMIMEType, parseList, type ListInstance } from '../manifest/index.js';
 
 /**
  * c/image's `oci:` transport (an OCI image layout directory). containers/image 5.34 reads no signatures from OCI
@@ -47,26 +48,15 @@ async function readOCIManifest(
   return { bytes, mimeType: mediaType };
 }
 
-const OCI_INDEX = 'application/vnd.oci.image.index.v1+json';
-const DOCKER_LIST = 'application/vnd.docker.distribution.manifest.list.v2+json';
+type IndexEntry = ListInstance;
 
-interface IndexEntry {
-  mediaType?: string;
-  digest: string;
-  platform?: { os?: string; architecture?: string; variant?: string };
-  annotations?: Record<string, string>;
-}
-
+/** index.json and nested indexes, through c/image's OCI index parser (Go decoder, ambiguity check). */
 function parseIndex(bytes: Uint8Array, directory: string): IndexEntry[] {
-  let doc: unknown;
   try {
-    doc = JSON.parse(Buffer.from(bytes).toString('utf8'));
+    return parseList(bytes, OCI_INDEX).filter((m) => m.digest !== '');
   } catch (e) {
     throw new ImageSourceError(`parsing index.json in ${directory}: ${(e as Error).message}`);
   }
-  const manifests = (doc as { manifests?: unknown } | null)?.manifests;
-  if (!Array.isArray(manifests)) return [];
-  return manifests.filter((m): m is IndexEntry => typeof (m as IndexEntry | null)?.digest === 'string');
 }
 
 /** c/image ociReference.getManifestDescriptor: by position (`@N`), by ref name, or the only image when none is named. */
@@ -94,13 +84,7 @@ async function readBlob(directory: string, d: { digest: string; mediaType?: stri
   const bytes = await readFileLimited(join(directory, 'blobs', 'sha256', m[1]!), LIMITS.maxManifestBytes, 'manifest');
   const actual = 'sha256:' + createHash('sha256').update(bytes).digest('hex');
   if (actual !== d.digest) throw new ImageSourceError(`digest mismatch, expected ${JSON.stringify(d.digest)}, got ${JSON.stringify(actual)}`);
-  let mediaType = d.mediaType ?? '';
-  if (!mediaType) {
-    try {
-      mediaType = String((JSON.parse(Buffer.from(bytes).toString('utf8')) as { mediaType?: string }).mediaType ?? '');
-    } catch {
-      /* left empty: only reported */
-    }
-  }
+  // c/image: the descriptor's media type, else GuessMIMEType.
+  const mediaType = d.mediaType || guessMIMEType(bytes);
   return { bytes, mediaType };
 }

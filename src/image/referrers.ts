@@ -18,18 +18,11 @@ import { LIMITS } from '../limits.js';
 import { isManifestUnknownError, validateDigest, type RegistryClient } from '../registry/index.js';
 import type { Trace } from '../trace.js';
 import type { BundleAttachment } from './types.js';
+import { GoStruct, goUnmarshal, sliceOf, str, stringMapOf, structOf, type GoValue } from '../go/encoding/json/unmarshal.js';
+import { OCI1, OCI1_INDEX, OCI_EMPTY, OCI_INDEX, OCI_MANIFEST, SIGSTORE_BUNDLE_TYPES, SIGSTORE_BUNDLE_V03 } from '../manifest/index.js';
 
-/** Kept here (not imported from signature/) so that image/ stays below signature/ in the layering. */
-export const BUNDLE_LAYER_MEDIA_TYPES: readonly string[] = [
-  'application/vnd.dev.sigstore.bundle+json;version=0.1',
-  'application/vnd.dev.sigstore.bundle+json;version=0.2',
-  'application/vnd.dev.sigstore.bundle+json;version=0.3',
-  'application/vnd.dev.sigstore.bundle.v0.3+json',
-];
-export const COSIGN_V3_BUNDLE_ARTIFACT_TYPE = 'application/vnd.dev.sigstore.bundle.v0.3+json';
-const OCI_MANIFEST = 'application/vnd.oci.image.manifest.v1+json';
-const OCI_INDEX = 'application/vnd.oci.image.index.v1+json';
-const OCI_EMPTY = 'application/vnd.oci.empty.v1+json';
+export const BUNDLE_LAYER_MEDIA_TYPES: readonly string[] = SIGSTORE_BUNDLE_TYPES;
+export const COSIGN_V3_BUNDLE_ARTIFACT_TYPE = SIGSTORE_BUNDLE_V03;
 
 export type ReferrersClient = Pick<RegistryClient, 'name' | 'fetchReferrers' | 'fetchManifest' | 'fetchBlob'>;
 
@@ -39,27 +32,20 @@ interface IndexEntry {
   artifactType?: string;
 }
 
-function parseJSON(bytes: Uint8Array, what: string): Record<string, unknown> {
-  let doc: unknown;
-  try {
-    doc = JSON.parse(Buffer.from(bytes).toString('utf8'));
-  } catch (e) {
-    throw new ImageSourceError(`parsing ${what}: ${(e as Error).message}`);
-  }
-  if (typeof doc !== 'object' || doc === null || Array.isArray(doc)) throw new ImageSourceError(`parsing ${what}: not a JSON object`);
-  return doc as Record<string, unknown>;
+/** Go's json.Unmarshal with the image-spec shapes, as oras/cosign (Go) read referrers. */
+function decode(bytes: Uint8Array, shape: typeof OCI1 | typeof OCI1_INDEX, what: string): GoStruct {
+  const r = goUnmarshal(bytes, shape);
+  if (r.error) throw new ImageSourceError(`parsing ${what}: ${r.error.message}`);
+  return r.value as GoStruct;
 }
 
 function indexEntries(bytes: Uint8Array, what: string): IndexEntry[] {
-  const m = parseJSON(bytes, what)['manifests'];
-  if (m === undefined || m === null) return [];
-  if (!Array.isArray(m)) throw new ImageSourceError(`parsing ${what}: "manifests" is not an array`);
-  return m.map((e) => {
-    const o = (e ?? {}) as Record<string, unknown>;
+  return (sliceOf(decode(bytes, OCI1_INDEX, what), 'manifests') ?? []).map((e: GoValue) => {
+    const f = (e as GoStruct).f;
     return {
-      digest: typeof o['digest'] === 'string' ? o['digest'] : '',
-      ...(typeof o['mediaType'] === 'string' ? { mediaType: o['mediaType'] } : {}),
-      ...(typeof o['artifactType'] === 'string' ? { artifactType: o['artifactType'] } : {}),
+      digest: str(e, 'digest'),
+      ...(f['mediaType'] !== '' ? { mediaType: str(e, 'mediaType') } : {}),
+      ...(f['artifactType'] !== '' ? { artifactType: str(e, 'artifactType') } : {}),
     };
   });
 }
@@ -117,20 +103,17 @@ export async function discoverBundles(client: ReferrersClient, digest: string, t
     if (`${algorithm}:${createHash(algorithm).update(m.bytes).digest('hex')}` !== e.digest) {
       throw new ImageSourceError(`referrer manifest ${e.digest} does not match its digest`);
     }
-    const doc = parseJSON(m.bytes, `referrer manifest ${e.digest}`);
-    const subject = (doc['subject'] ?? {}) as Record<string, unknown>;
-    if (subject['digest'] !== digest) {
-      trace.debug(`Referrer ${e.digest} names subject ${String(subject['digest'])}, not ${digest}; ignored`);
+    const doc = decode(m.bytes, OCI1, `referrer manifest ${e.digest}`);
+    const subjectDigest = str(structOf(doc, 'subject'), 'digest');
+    if (subjectDigest !== digest) {
+      trace.debug(`Referrer ${e.digest} names subject ${subjectDigest || 'undefined'}, not ${digest}; ignored`);
       continue;
     }
-    const annotations: Record<string, string> = {};
-    const ann = doc['annotations'];
-    if (ann && typeof ann === 'object' && !Array.isArray(ann)) for (const [k, v] of Object.entries(ann)) if (typeof v === 'string') annotations[k] = v;
-    const layers = Array.isArray(doc['layers']) ? (doc['layers'] as Record<string, unknown>[]) : [];
-    for (const l of layers) {
-      const mediaType = typeof l?.['mediaType'] === 'string' ? l['mediaType'] : '';
+    const annotations: Record<string, string> = Object.fromEntries(stringMapOf(doc, 'annotations') ?? []);
+    for (const l of sliceOf(doc, 'layers') ?? []) {
+      const mediaType = str(l, 'mediaType');
       if (!BUNDLE_LAYER_MEDIA_TYPES.includes(mediaType)) continue;
-      const ld = typeof l['digest'] === 'string' ? l['digest'] : '';
+      const ld = str(l, 'digest');
       trace.debug(`Fetching sigstore bundle ${ld} from referrer ${e.digest}`);
       const bytes = await client.fetchBlob(ld, LIMITS.maxSignatureBytes, trace);
       out.push({ format: 'sigstore-bundle', mediaType, bytes, subjectDigest: digest, referrer: e.digest, source, annotations });

@@ -1,4 +1,6 @@
 import { ImageSourceError } from '../errors.js';
+import { GoJSONError } from '../go/encoding/json/scanner.js';
+import { parseSigstoreJSON } from '../manifest/index.js';
 import type { Signature } from './types.js';
 
 /**
@@ -27,41 +29,20 @@ export function parseSignatureBlob(blob: Uint8Array): Signature {
     case 'simple-signing':
       return { format: 'simple-signing', blob: body };
     case 'sigstore-json':
-      return parseSigstoreJSON(body);
+      return parseSigstoreBlob(body);
     default:
       throw new ImageSourceError(`unrecognized signature format ${JSON.stringify(formatName)}`);
   }
 }
 
-/** Go's lenient struct decoding: `{"mimeType":…,"payload":<base64>,"annotations":{…}}`. */
-function parseSigstoreJSON(body: Uint8Array): Signature {
-  let v: unknown;
+/** c/image sigstoreFromBlob: Go's json.Unmarshal into sigstoreJSONRepresentation; its error text unchanged. */
+function parseSigstoreBlob(body: Uint8Array): Signature {
   try {
-    v = JSON.parse(Buffer.from(body).toString('utf8'));
+    return { format: 'sigstore', ...parseSigstoreJSON(body) };
   } catch (e) {
-    throw new ImageSourceError(`parsing sigstore-json signature: ${(e as Error).message}`);
+    if (e instanceof GoJSONError) throw new ImageSourceError(e.message);
+    throw e;
   }
-  if (typeof v !== 'object' || v === null || Array.isArray(v)) {
-    throw new ImageSourceError('parsing sigstore-json signature: not a JSON object');
-  }
-  const o = v as Record<string, unknown>;
-  const mimeType = typeof o['mimeType'] === 'string' ? o['mimeType'] : '';
-  const payloadB64 = typeof o['payload'] === 'string' ? o['payload'] : '';
-  const annotations: Record<string, string> = {};
-  const ann = o['annotations'];
-  if (ann !== undefined && ann !== null) {
-    if (typeof ann !== 'object' || Array.isArray(ann)) {
-      throw new ImageSourceError('parsing sigstore-json signature: annotations is not an object');
-    }
-    for (const [k, val] of Object.entries(ann as Record<string, unknown>)) {
-      if (typeof val !== 'string') throw new ImageSourceError(`parsing sigstore-json signature: annotation ${JSON.stringify(k)} is not a string`);
-      annotations[k] = val;
-    }
-  }
-  if (!/^[A-Za-z0-9+/]*={0,2}$/.test(payloadB64) || payloadB64.length % 4 !== 0) {
-    throw new ImageSourceError('parsing sigstore-json signature: payload is not valid base64');
-  }
-  return { format: 'sigstore', mimeType, payload: new Uint8Array(Buffer.from(payloadB64, 'base64')), annotations };
 }
 
 /** The inverse, for writing dir: layouts and lookasides in tests and fixtures. */

@@ -62,4 +62,15 @@ export interface ImageSource {
   bundles?(opts?: { trace?: Trace }): Promise<BundleAttachment[]>;
   /** Human-readable notes for the trace (which source was used, which instance was chosen). */
   readonly notes?: string[];
+  /**
+   * Beyond a pull: when the reference names a manifest list, its digest and instances (so a gate can evaluate every
+   * platform a node may pull, and pin the list). Undefined for a single manifest. Optional: registries only.
+   */
+  manifestList?(): Promise<ManifestListInfo | undefined>;
+}
+
+export interface ManifestListInfo {
+  /** sha256 of the list's bytes: what `name@digest` pins. */
+  readonly digest: string;
+  readonly instances: readonly { readonly digest: string; readonly platform?: { os?: string; architecture?: string; variant?: string } | null }[];
 }

@@ -138,7 +138,11 @@ function withTagAndDigest(name: string, tag: string | undefined, digest: string 
 // ---------------------------------------------------------------------------------------------------------------
 // Parsing
 
-/** `reference.Parse`: the raw grammar, no normalisation. */
+/** `reference.Parse`: the raw grammar, no normalisation (short names keep an empty or non-host domain). */
+export function parseRawDockerReference(s: string): DockerReference {
+  return parseRaw(s);
+}
+
 function parseRaw(s: string): ParsedDockerReference {
   const m = REFERENCE_RE.exec(s);
   if (m === null) {

@@ -3,6 +3,7 @@ export type { DockerReference, ImageReference, TransportName } from './types.js'
 export {
   parseDockerReference,
   parseCanonicalDockerReference,
+  parseRawDockerReference,
   ReferenceParseError,
   tagNameOnly,
   isNameOnly,

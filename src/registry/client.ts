@@ -4,6 +4,7 @@ import { ImageSourceError } from '../errors.js';
 import { LIMITS } from '../limits.js';
 import type { Trace } from '../trace.js';
 import { goQuote, goQuoteBytes } from '../go/fmt.js';
+import { MANIFEST_ACCEPT, OCI_INDEX } from '../manifest/index.js';
 import type { Credentials } from './credentials.js';
 import { goTransportError, httpResponseToError, registryHTTPResponseToError, RegistryHTTPError } from './errors.js';
 import type { RetryOptions } from './options.js';
@@ -30,14 +31,7 @@ import { parseAuthHeader, type Challenge } from './www-authenticate.js';
  * Secrets (passwords, tokens, Authorization headers) never reach trace events or error messages.
  */
 
-export const MANIFEST_ACCEPT = [
-  'application/vnd.oci.image.manifest.v1+json',
-  'application/vnd.docker.distribution.manifest.v2+json',
-  'application/vnd.docker.distribution.manifest.v1+prettyjws',
-  'application/vnd.docker.distribution.manifest.v1+json',
-  'application/vnd.docker.distribution.manifest.list.v2+json',
-  'application/vnd.oci.image.index.v1+json',
-];
+export { MANIFEST_ACCEPT };
 
 const USER_AGENT = 'imgpolicy/0.1 (containers/image 5.34 compatible)';
 /** c/image minimumTokenLifetimeSeconds. */
@@ -226,7 +220,7 @@ export class RegistryClient {
     validateDigest(digest, (m) => m);
     const debug = this.debugTo(trace);
     const query = artifactType !== undefined ? `?artifactType=${encodeURIComponent(artifactType)}` : '';
-    const res = await this.makeRequest('GET', `/v2/${this.cfg.repository}/referrers/${digest}${query}`, { accept: 'application/vnd.oci.image.index.v1+json' }, {}, debug);
+    const res = await this.makeRequest('GET', `/v2/${this.cfg.repository}/referrers/${digest}${query}`, { accept: OCI_INDEX }, {}, debug);
     if (res.statusCode === 404 || res.statusCode === 400 || res.statusCode === 405 || res.statusCode === 501) {
       await dump(res);
       return { supported: false, statusCode: res.statusCode };

@@ -1,9 +1,11 @@
 import { spawn } from 'node:child_process';
-import { readFile, stat } from 'node:fs/promises';
+import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ImageSourceError } from '../errors.js';
 import { readJson } from '../go/encoding/json/scanner.js';
 import type { Trace } from '../trace.js';
+import { errnoText, readTextFile } from '../go/os.js';
+import { LIMITS } from '../limits.js';
 
 /**
  * Registry credentials, found the way containers/image 5.34 pkg/docker/config finds them for a pull:
@@ -34,7 +36,12 @@ export interface CredentialOptions {
   homeDir: string;
   euid: number;
   trace: Trace;
+  /** registries.conf `credential-helpers`; default: the auth files alone (`containers-auth.json`). */
+  helpers?: readonly string[];
 }
+
+/** c/image sysregistriesv2.AuthenticationFileHelper: the helper name that stands for the auth files. */
+const AUTH_FILES_HELPER = 'containers-auth.json';
 
 /** `key` is the repository name (`host[:port]/path`), as c/image GetCredentialsForRef uses `ref.Name()`. */
 export async function getCredentialsForRef(key: string, opts: CredentialOptions): Promise<Credentials> {
@@ -46,22 +53,37 @@ export async function getCredentialsForRef(key: string, opts: CredentialOptions)
   const slash = key.indexOf('/');
   const registry = slash === -1 ? key : key.slice(0, slash);
 
-  const paths = await authFilePaths(opts);
-  for (const path of paths) {
-    let creds: Credentials;
+  // c/image tries each configured helper in order: the first with credentials wins, errors are collected and only
+  // reported when no helper had credentials.
+  const errors: string[] = [];
+  for (const helper of opts.helpers?.length ? opts.helpers : [AUTH_FILES_HELPER]) {
+    const helperKey = helper === AUTH_FILES_HELPER ? key : registry;
     try {
-      creds = await findCredentialsInFile(key, registry, path, opts);
+      const found = helper === AUTH_FILES_HELPER ? await credentialsFromAuthFiles(key, registry, opts) : { creds: await getCredsFromCredHelper(helper, registry, opts) };
+      if (!isEmpty(found.creds)) {
+        opts.trace.debug(`Found credentials for ${helperKey} in credential helper ${helper}${found.path !== undefined ? ` in file ${found.path}` : ''}`);
+        return found.creds;
+      }
     } catch (e) {
-      // c/image collects the error of the auth-file "helper" and, with no other helper configured, returns it.
-      throw e instanceof ImageSourceError ? e : new ImageSourceError(String((e as Error).message ?? e));
-    }
-    if (!isEmpty(creds)) {
-      opts.trace.debug(`Found credentials for ${key} in credential helper containers-auth.json in file ${path.path}`);
-      return creds;
+      const message = String((e as Error).message ?? e);
+      opts.trace.debug(`Error looking up credentials for ${helperKey} in credential helper ${helper}: ${message}`);
+      errors.push(message);
     }
   }
+  // c/image multierr.Format("errors looking up credentials:\n\t* ", "\nt* ", "\n", …) — the "t*" is c/image's.
+  if (errors.length === 1) throw new ImageSourceError(errors[0]!);
+  if (errors.length > 1) throw new ImageSourceError(`errors looking up credentials:\n\t* ${errors.join('\nt* ')}\n`);
   opts.trace.debug(`No credentials for ${key} found`);
   return NO_CREDENTIALS;
+}
+
+/** c/image getCredentialsFromAuthFiles: the first auth file with credentials for `key`; a broken file is an error. */
+async function credentialsFromAuthFiles(key: string, registry: string, opts: CredentialOptions): Promise<{ creds: Credentials; path?: string }> {
+  for (const path of await authFilePaths(opts)) {
+    const creds = await findCredentialsInFile(key, registry, path, opts);
+    if (!isEmpty(creds)) return { creds, path: path.path };
+  }
+  return { creds: NO_CREDENTIALS };
 }
 
 /** skopeo's parseCreds: `user[:password]`; an empty string is an error. (No interactive prompt here.) */
@@ -136,15 +158,17 @@ interface ParsedAuthFile {
 async function parseAuthFile(path: AuthPath): Promise<ParsedAuthFile> {
   let raw: string;
   try {
-    raw = await readFile(path.path, 'utf8');
+    raw = await readTextFile(path.path, { limit: LIMITS.maxConfigFileBytes });
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
     if (code === 'ENOENT') return { auths: new Map(), credHelpers: new Map() };
-    const text = code === 'EACCES' ? 'permission denied' : code === 'EISDIR' ? 'is a directory' : (e as Error).message;
-    throw new ImageSourceError(`reading JSON file ${JSON.stringify(path.path)}: open ${path.path}: ${text}`);
+    // c/image's text keeps "open" for a directory too; a refusal over the size limit reads as itself.
+    const detail = code === 'EFBIG' ? (e as Error).message : `open ${path.path}: ${errnoText(e)}`;
+    throw new ImageSourceError(`reading JSON file ${JSON.stringify(path.path)}: ${detail}`);
   }
   let doc: unknown;
   try {
+    // JSON.parse-ok: auth.json / docker config: the user's own credentials file, read as registry-config parity defines it (not attacker-served)
     doc = JSON.parse(raw);
   } catch {
     // Never V8's message: it quotes the text around the error, which here is credentials. Go's names one character.
@@ -270,6 +294,7 @@ async function getCredsFromCredHelper(helper: string, registry: string, opts: Cr
   }
   let parsed: { Username?: unknown; Secret?: unknown };
   try {
+    // JSON.parse-ok: a credential helper's answer on the user's machine, not attacker-served
     parsed = JSON.parse(out) as { Username?: unknown; Secret?: unknown };
   } catch {
     throw new ImageSourceError(`error reading credentials from ${program}: invalid JSON`);

@@ -2,6 +2,22 @@ import { STATUS_CODES } from 'node:http';
 import { ImageSourceError } from '../errors.js';
 import { goQuote } from '../go/fmt.js';
 import { parseAuthHeader } from './www-authenticate.js';
+import { GoStruct, goUnmarshal, sliceOf, str, type GoStructType } from '../go/encoding/json/unmarshal.js';
+
+/** parseHTTPErrorResponse's `struct { Details string }` and errcode.Errors' `struct { Errors []errcode.Error }`. */
+const DETAILS_ERROR: GoStructType = { k: 'struct', name: '', typeName: 'struct', fields: [{ json: 'details', type: { k: 'string' } }] };
+const ERRCODE_ERROR: GoStructType = {
+  k: 'struct',
+  name: 'Error',
+  typeName: 'errcode.Error',
+  fields: [
+    // errcode.ErrorCode.UnmarshalText: any string, unknown codes become UNKNOWN.
+    { json: 'code', type: { k: 'string', name: 'errcode.ErrorCode' } },
+    { json: 'message', type: { k: 'string' } },
+    { json: 'detail', type: { k: 'any' } },
+  ],
+};
+const ERRCODE_ERRORS: GoStructType = { k: 'struct', name: '', typeName: 'struct', fields: [{ json: 'Errors', type: { k: 'slice', elem: ERRCODE_ERROR } }] };
 
 /**
  * Registry failures worded as containers/image words them (docker/errors.go, distribution_error.go and the
@@ -77,32 +93,23 @@ export function registryHTTPResponseToError(statusCode: number, headers: Record<
     }
   }
   if (statusCode >= 400 && statusCode < 500) {
-    const text = Buffer.from(body).toString('utf8');
-    let doc: unknown;
-    let parsed = true;
-    try {
-      doc = JSON.parse(text);
-    } catch {
-      parsed = false;
+    // docker/distribution parseHTTPErrorResponse: two json.Unmarshal passes with Go's rules.
+    const detailsDoc = goUnmarshal(body, DETAILS_ERROR);
+    const details = str(detailsDoc.value, 'details');
+    if (!detailsDoc.error && details !== '') {
+      const code = statusCode === 401 ? 'UNAUTHORIZED' : statusCode === 429 ? 'TOOMANYREQUESTS' : 'UNKNOWN';
+      return structuredError(statusCode, code, details, true);
     }
-    if (parsed && isObject(doc)) {
-      const details = findKey(doc, 'details');
-      if (typeof details === 'string' && details !== '') {
-        const code = statusCode === 401 ? 'UNAUTHORIZED' : statusCode === 429 ? 'TOOMANYREQUESTS' : 'UNKNOWN';
-        return structuredError(statusCode, code, details, true);
-      }
-    }
-    const errors = parsed && isObject(doc) ? findKey(doc, 'errors') : undefined;
-    const shapeOK = parsed && (doc === null || (isObject(doc) && (errors === undefined || errors === null || Array.isArray(errors))));
-    if (shapeOK && Array.isArray(errors) && errors.length > 0) {
-      const first = isObject(errors[0]) ? errors[0] : {};
-      const rawCode = findKey(first, 'code');
-      const code = typeof rawCode === 'string' && ERROR_CODE_MESSAGES[rawCode] !== undefined ? rawCode : 'UNKNOWN';
-      const rawMessage = findKey(first, 'message');
-      const message = typeof rawMessage === 'string' ? rawMessage : '';
-      const detail = findKey(first, 'detail');
+    const errorsDoc = goUnmarshal(body, ERRCODE_ERRORS);
+    const errors = errorsDoc.error ? [] : sliceOf(errorsDoc.value, 'Errors') ?? [];
+    if (errors.length > 0) {
+      const first = errors[0] as GoStruct;
+      const rawCode = str(first, 'code');
+      const code = ERROR_CODE_MESSAGES[rawCode] !== undefined ? rawCode : 'UNKNOWN';
+      const message = str(first, 'message');
+      const detail = first.f['detail'];
       // Errors.UnmarshalJSON: without detail, and with no / the standard message, the entry is a bare ErrorCode.
-      if ((detail === undefined || detail === null) && (message === '' || message === ERROR_CODE_MESSAGES[code])) {
+      if (detail === undefined && (message === '' || message === ERROR_CODE_MESSAGES[code])) {
         return new RegistryHTTPError(codeText(code), statusCode, code, ERROR_CODE_MESSAGES[code]!, false);
       }
       return structuredError(statusCode, code, message, false);
@@ -126,17 +133,6 @@ function structuredError(statusCode: number, code: string, message: string, _syn
   return new RegistryHTTPError(text, statusCode, code, message, false);
 }
 
-/** Go's encoding/json matches object keys case-insensitively (exact match preferred). */
-function findKey(o: Record<string, unknown>, key: string): unknown {
-  if (key in o) return o[key];
-  const lower = key.toLowerCase();
-  for (const k of Object.keys(o)) if (k.toLowerCase() === lower) return o[k];
-  return undefined;
-}
-
-function isObject(v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
-}
 
 /** c/image isManifestUnknownError: what makes a missing `.sig` tag mean "no attachments" rather than an error. */
 export function isManifestUnknownError(e: unknown): boolean {
@@ -164,6 +160,9 @@ export function goTransportError(method: string, url: string, e: unknown, timeou
   const op = method.charAt(0) + method.slice(1).toLowerCase();
   return new ImageSourceError(`${op} ${goQuote(url)}: ${goCause(url, e, timeoutMs)}`);
 }
+
+/** Go ≥ 1.20 wraps every certificate verification failure in tls.CertificateVerificationError. */
+const TLS_VERIFY_PREFIX = 'tls: failed to verify certificate: ';
 
 function goCause(url: string, e: unknown, timeoutMs: number): string {
   const err = e as { code?: string; name?: string; message?: string; cause?: unknown; host?: string; cert?: { subjectaltname?: string } };
@@ -194,14 +193,14 @@ function goCause(url: string, e: unknown, timeoutMs: number): string {
     case 'SELF_SIGNED_CERT_IN_CHAIN':
     case 'DEPTH_ZERO_SELF_SIGNED_CERT':
     case 'CERT_UNTRUSTED':
-      return 'x509: certificate signed by unknown authority';
+      return `${TLS_VERIFY_PREFIX}x509: certificate signed by unknown authority`;
     case 'CERT_HAS_EXPIRED':
     case 'CERT_NOT_YET_VALID':
-      return 'x509: certificate has expired or is not yet valid';
+      return `${TLS_VERIFY_PREFIX}x509: certificate has expired or is not yet valid`;
     case 'ERR_TLS_CERT_ALTNAME_INVALID': {
       const alt = (err.cert ?? cause?.cert)?.subjectaltname;
       const names = alt ? alt.split(/,\s*/).map((s) => s.replace(/^(DNS|IP Address):/, '')).join(', ') : 'other names';
-      return `x509: certificate is valid for ${names}, not ${u.hostname.replace(/^\[|\]$/g, '')}`;
+      return `${TLS_VERIFY_PREFIX}x509: certificate is valid for ${names}, not ${u.hostname.replace(/^\[|\]$/g, '')}`;
     }
     case 'ERR_SSL_WRONG_VERSION_NUMBER':
     case 'ERR_SSL_PACKET_LENGTH_TOO_LONG':

@@ -26,6 +26,8 @@ export {
   useSigstoreAttachments,
   lookasideBaseURL,
   lookasideSignatureURL,
+  type LookasideURL,
+  type SchemelessURL,
   type RegistriesDConfig,
   type RegistryNamespace,
 } from './registries-d.js';
@@ -76,6 +78,7 @@ export async function openRegistryClient(
     env: opts.env,
     homeDir: opts.homeDir,
     euid: effectiveEuid(opts),
+    ...(opts.credentialHelpers ? { helpers: opts.credentialHelpers } : {}),
   };
   let credentials;
   try {
@@ -83,12 +86,18 @@ export async function openRegistryClient(
     const e = opts.env;
     const where = [e['REGISTRY_AUTH_FILE'], e['XDG_RUNTIME_DIR'], e['XDG_CONFIG_HOME'], e['DOCKER_CONFIG']];
     const creds = opts.creds !== undefined ? createHash('sha256').update(opts.creds).digest('hex') : '';
-    const key = `creds\0${domain}/${repository}\0${JSON.stringify([opts.authfile, creds, opts.homeDir, credOpts.euid, where])}`;
+    const key = `creds\0${domain}/${repository}\0${JSON.stringify([opts.authfile, creds, opts.homeDir, credOpts.euid, where, opts.credentialHelpers ?? null])}`;
     credentials = await memoTraced(pool, key, trace, (t) => getCredentialsForRef(`${domain}/${repository}`, { ...credOpts, trace: t }));
   } catch (e) {
     throw new ImageSourceError(`getting username and password: ${(e as Error).message}`);
   }
-  const tlsOpts = { ...(opts.certDir !== undefined ? { certDir: opts.certDir } : {}), homeDir: opts.homeDir, ...(opts.etcDir !== undefined ? { etcDir: opts.etcDir } : {}) };
+  const tlsOpts = {
+    ...(opts.certDir !== undefined ? { certDir: opts.certDir } : {}),
+    homeDir: opts.homeDir,
+    ...(opts.etcDir !== undefined ? { etcDir: opts.etcDir } : {}),
+    ...(opts.env['SSL_CERT_FILE'] ? { sslCertFile: opts.env['SSL_CERT_FILE'] } : {}),
+    ...(opts.env['SSL_CERT_DIR'] ? { sslCertDir: opts.env['SSL_CERT_DIR'] } : {}),
+  };
   const tls = await memoTraced(pool, `tls\0${domain}\0${JSON.stringify(tlsOpts)}`, trace, (t) => loadTLSMaterial(domain, tlsOpts, t));
   return new RegistryClient({
     domain,

@@ -33,8 +33,8 @@ export interface RegistryOptions {
   registriesDir?: string;
   /**
    * `--registries-conf` (c/image SystemRegistriesConfPath): registries.conf with `[[registry]]` prefixes, location
-   * rewrites, mirrors, insecure and blocked. Unset: CONTAINERS_REGISTRIES_CONF / REGISTRIES_CONFIG_PATH from `env`,
-   * else `$HOME/.config/containers/registries.conf` if it exists, else `/etc/containers/registries.conf`; the
+   * rewrites, mirrors, insecure and blocked. Unset: `$HOME/.config/containers/registries.conf` if it exists, else
+   * `/etc/containers/registries.conf` (CONTAINERS_REGISTRIES_CONF is podman's, c/image ignores it); the
    * `registries.conf.d` drop-ins are read in every case (see registries-conf.ts).
    */
   registriesConf?: string;
@@ -57,6 +57,8 @@ export interface RegistryOptions {
   probeDisabledAttachments?: boolean;
   /** Share connections, TLS setup and bearer tokens between image sources of one run. */
   pool?: RegistryPool;
+  /** registries.conf `credential-helpers` (set by the docker source from the loaded registries.conf). */
+  credentialHelpers?: readonly string[];
   /** Root directory for certs.d and registries.conf(.d) lookups in tests (default: the real /etc). */
   etcDir?: string;
 }

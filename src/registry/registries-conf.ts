@@ -1,18 +1,20 @@
-import { readdir, readFile, stat } from 'node:fs/promises';
+import { readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parse as tomlParse } from 'smol-toml';
 import { ImageSourceError } from '../errors.js';
-import { parseCanonicalDockerReference, type DockerReference } from '../reference/index.js';
+import { parseCanonicalDockerReference, parseRawDockerReference, type DockerReference } from '../reference/index.js';
 import type { Trace } from '../trace.js';
 import { goQuote } from '../go/fmt.js';
+import { readTextFile } from '../go/os.js';
+import { LIMITS } from '../limits.js';
 
 /**
  * containers-registries.conf(5), the part a *pull* reads, as containers/image 5.34's pkg/sysregistriesv2 does:
  * `[[registry]]` entries (prefix, location, insecure, blocked, mirrors with `pull-from-mirror` /
  * `mirror-by-digest-only`), drop-ins in `registries.conf.d/*.conf` that replace entries by prefix, the rootless
- * per-user file, and the v1 `[registries.search|insecure|block]` format. Short-name aliases and search registries
- * only matter for short names, which imgpolicy never resolves (a `docker:` reference is always fully qualified),
- * so they are parsed for validation where cheap and otherwise ignored.
+ * per-user file, and the v1 `[registries.search|insecure|block]` format, and `credential-helpers`. Short-name aliases
+ * and search registries only matter for short names, which imgpolicy never resolves (a `docker:` reference is always
+ * fully qualified), but they are validated as c/image validates them: a file c/image refuses is refused here too.
  *
  * Errors carry c/image's texts (`registry %s is blocked in %s or %s`, `invalid condition: …`); TOML syntax and type
  * errors are worded by our parser, not BurntSushi/toml, so only their prefix matches c/image.
@@ -43,6 +45,11 @@ export interface RegistriesConf {
   /** For the `blocked` message: c/image ConfigPath / ConfigDirPath. */
   readonly configPath: string;
   readonly configDirPath: string;
+  /**
+   * `credential-helpers`, the last file that sets it winning; c/image's default when none does is the auth files
+   * alone (`containers-auth.json`).
+   */
+  readonly credentialHelpers?: readonly string[];
 }
 
 export interface PullSource {
@@ -56,7 +63,10 @@ export interface PullSource {
 export interface RegistriesConfOptions {
   /** `--registries-conf` (c/image SystemRegistriesConfPath). */
   registriesConf?: string;
-  /** CONTAINERS_REGISTRIES_CONF / REGISTRIES_CONFIG_PATH, as podman and buildah honour them (skopeo 1.18 does not). */
+  /**
+   * Only to say, in the trace, that CONTAINERS_REGISTRIES_CONF / REGISTRIES_CONFIG_PATH are ignored: podman's
+   * c/common reads them, but c/image (skopeo, CRI-O) does not, and CRI-O's verdict is the one imgpolicy gives.
+   */
   env?: Readonly<Record<string, string | undefined>>;
   homeDir: string;
   /** Root of the system configuration (default /etc), for tests. */
@@ -77,16 +87,13 @@ export class RegistriesConfError extends ImageSourceError {}
 const USER_FILE = '.config/containers/registries.conf';
 const USER_DIR = '.config/containers/registries.conf.d';
 
-/** The explicit path, if any: the option, else the environment variables podman reads (first one set wins). */
-export function explicitRegistriesConfPath(opts: Pick<RegistriesConfOptions, 'registriesConf' | 'env'>): string | undefined {
-  if (opts.registriesConf) return opts.registriesConf;
-  for (const name of ['CONTAINERS_REGISTRIES_CONF', 'REGISTRIES_CONFIG_PATH']) {
-    const v = opts.env?.[name];
-    // Go's LookupEnv: a variable set to "" still wins, and an empty SystemRegistriesConfPath means "not set".
-    if (v !== undefined) return v === '' ? undefined : v;
-  }
-  return undefined;
+/** The explicit path, if any: `--registries-conf` (c/image SystemRegistriesConfPath; "" = not set). */
+export function explicitRegistriesConfPath(opts: Pick<RegistriesConfOptions, 'registriesConf'>): string | undefined {
+  return opts.registriesConf ? opts.registriesConf : undefined;
 }
+
+/** podman's variables, which c/image (and so skopeo and CRI-O) does not read. */
+export const IGNORED_REGISTRIES_CONF_ENV = ['CONTAINERS_REGISTRIES_CONF', 'REGISTRIES_CONFIG_PATH'] as const;
 
 /**
  * c/image newConfigWrapperWithHomeDir: an explicit path still reads the system and per-user drop-in directories;
@@ -105,30 +112,54 @@ export async function registriesConfPaths(opts: RegistriesConfOptions): Promise<
 
 /** c/image tryUpdatingCache: the main file (absent = empty unless explicit), then every drop-in in order. */
 export async function loadRegistriesConf(opts: RegistriesConfOptions & { trace: Trace }): Promise<RegistriesConf> {
+  for (const name of IGNORED_REGISTRIES_CONF_ENV) {
+    const v = opts.env?.[name];
+    if (v !== undefined) {
+      opts.trace.debug(`Ignoring ${name}=${goQ(v)}: containers/image (skopeo, CRI-O) does not read it (podman does); use --registries-conf`, {
+        ignoredEnv: name,
+      });
+    }
+  }
   const paths = await registriesConfPaths(opts);
   let registries: RegistryEntry[];
+  let credentialHelpers: readonly string[] | undefined;
   try {
-    registries = await loadConfigFile(paths.configPath, false, opts.trace);
+    const main = await loadConfigFile(paths.configPath, false, opts.trace);
+    registries = main.registries;
+    credentialHelpers = main.credentialHelpers;
   } catch (e) {
     if (isNotExist(e) && !paths.explicit) registries = [];
     else throw new RegistriesConfError(`loading registries configuration ${goQ(paths.configPath)}: ${errText(e, paths.configPath)}`);
   }
   for (const path of await dropInConfigs(paths)) {
-    let dropIn: RegistryEntry[];
+    let dropIn: ParsedConfigFile;
     try {
       dropIn = await loadConfigFile(path, true, opts.trace);
     } catch (e) {
       if (isNotExist(e)) continue; // e.g. a dangling symlink, as c/image skips fs.ErrNotExist
       throw new RegistriesConfError(`loading drop-in registries configuration ${goQ(path)}: ${errText(e, path)}`);
     }
-    registries = mergeByPrefix(registries, dropIn);
+    registries = mergeByPrefix(registries, dropIn.registries);
+    // TOML leaves an absent array nil: only a file that sets the key replaces the helpers.
+    if (dropIn.credentialHelpers !== undefined) credentialHelpers = dropIn.credentialHelpers;
   }
-  return { registries, configPath: paths.configPath, configDirPath: paths.userConfigDirPath ?? paths.configDirPath ?? '' };
+  return {
+    registries,
+    configPath: paths.configPath,
+    configDirPath: paths.userConfigDirPath ?? paths.configDirPath ?? '',
+    ...(credentialHelpers !== undefined && credentialHelpers.length > 0 ? { credentialHelpers } : {}),
+  };
 }
 
 /** Parses one registries.conf text (exported for unit tests): c/image loadConfigFile without the file I/O. */
 export function parseRegistriesConf(text: string, forceV2 = false): RegistryEntry[] {
-  return decode(text, forceV2);
+  return decode(text, forceV2).registries;
+}
+
+interface ParsedConfigFile {
+  registries: RegistryEntry[];
+  /** undefined = the key is absent (a nil slice in Go). */
+  credentialHelpers?: string[];
 }
 
 /** Builds a configuration from files already parsed (tests): later lists replace earlier entries by prefix. */
@@ -270,9 +301,9 @@ async function dropInConfigs(paths: RegistriesConfPaths): Promise<string[]> {
   return out;
 }
 
-async function loadConfigFile(path: string, forceV2: boolean, trace: Trace): Promise<RegistryEntry[]> {
+async function loadConfigFile(path: string, forceV2: boolean, trace: Trace): Promise<ParsedConfigFile> {
   trace.debug(`Loading registries configuration ${goQ(path)}`, { registriesConf: path });
-  const text = await readFile(path, 'utf8');
+  const text = await readTextFile(path, { limit: LIMITS.maxConfigFileBytes });
   return decode(text, forceV2);
 }
 
@@ -354,7 +385,7 @@ interface RawRegistry {
   mirrors: { location: string; insecure: boolean; pullFromMirror: string }[];
 }
 
-function decode(text: string, forceV2: boolean): RegistryEntry[] {
+function decode(text: string, forceV2: boolean): ParsedConfigFile {
   let doc: Table;
   try {
     doc = tomlParse(text) as Table;
@@ -421,7 +452,54 @@ function decode(text: string, forceV2: boolean): RegistryEntry[] {
       throw new RegistriesConfError(`Wildcarded prefix should be in the format: *.example.com. Current prefix ${goQ(r.prefix)} is incorrectly formatted`);
     }
   }
-  return entries;
+  if (aliases !== undefined) validateAliases(aliases);
+  return { registries: entries, ...(helpers !== undefined ? { credentialHelpers: helpers } : {}) };
+}
+
+/**
+ * c/image newShortNameAliasCache: every name must be a short name without tag or digest, every non-empty value a
+ * fully qualified repository; all malformed entries are reported at once (c/image joins them with "\n: ").
+ * (Go iterates the map in random order; with several bad entries we keep file order, which is one of its orders.)
+ */
+function validateAliases(aliases: Table): void {
+  const errs: string[] = [];
+  for (const [name, value] of Object.entries(aliases)) {
+    if (typeof value !== 'string') throw typeError(`aliases.${name}`, value, 'string');
+    const nameErr = shortNameError(name);
+    if (nameErr !== undefined) errs.push(nameErr);
+    if (value === '') continue;
+    const valueErr = aliasValueError(value);
+    if (valueErr !== undefined) errs.push(valueErr);
+  }
+  if (errs.length > 0) throw new RegistriesConfError(`validating short-name aliases: ${errs.join('\n: ')}`);
+}
+
+/** c/image validateShortName. */
+function shortNameError(name: string): string | undefined {
+  let ref: DockerReference;
+  try {
+    ref = parseRawDockerReference(name);
+  } catch (e) {
+    return `cannot parse short name: ${goQ(name)}: ${(e as Error).message}`;
+  }
+  if (ref.digest !== undefined) return `invalid short name ${goQ(name)}: must not contain digest`;
+  if (ref.tag !== undefined) return `invalid short name ${goQ(name)}: must not contain tag`;
+  if (/[.:]/.test(ref.domain) || ref.domain === 'localhost') return `invalid short name ${goQ(name)}: must not contain registry`;
+  return undefined;
+}
+
+/** c/image parseShortNameValue. */
+function aliasValueError(alias: string): string | undefined {
+  let ref: DockerReference;
+  try {
+    ref = parseRawDockerReference(alias);
+  } catch (e) {
+    return `parsing alias ${goQ(alias)}: ${(e as Error).message}`;
+  }
+  if (ref.digest !== undefined) return `invalid alias ${goQ(alias)}: must not contain digest`;
+  if (ref.tag !== undefined) return `invalid alias ${goQ(alias)}: must not contain tag`;
+  if (!(/[.:]/.test(ref.domain) || ref.domain === 'localhost')) return `invalid alias ${goQ(alias)}: must contain registry and repository`;
+  return undefined;
 }
 
 /** c/image parseLocation: trailing slashes dropped, URL schemes refused. */

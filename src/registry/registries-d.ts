@@ -1,8 +1,9 @@
-import { readdir, readFile, stat } from 'node:fs/promises';
+import { opendir, stat } from 'node:fs/promises';
 import { join, posix } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { ImageSourceError } from '../errors.js';
-import { errnoText } from '../go/os.js';
+import { errnoText, isNotExist, pathError, readTextFile } from '../go/os.js';
+import { LIMITS } from '../limits.js';
 import type { DockerReference, ImageReference } from '../reference/index.js';
 import type { Trace } from '../trace.js';
 
@@ -33,6 +34,8 @@ export interface RegistriesDConfig {
 export interface RegistriesDirOptions {
   registriesDir?: string;
   homeDir: string;
+  /** Root of the system configuration (default /etc), for tests. */
+  etcDir?: string;
 }
 
 /** c/image registriesDirPath: the override, else the per-user directory if it exists, else the system one. */
@@ -43,7 +46,7 @@ export async function registriesDirPath(opts: RegistriesDirOptions): Promise<str
     await stat(user);
     return user;
   } catch {
-    return '/etc/containers/registries.d';
+    return join(opts.etcDir ?? '/etc', 'containers/registries.d');
   }
 }
 
@@ -62,24 +65,22 @@ export async function loadAndMergeRegistriesD(dir: string): Promise<RegistriesDC
 
   let names: string[];
   try {
-    // Go's Readdirnames returns directory order; c/image's duplicate errors name files in that order. We sort so the
-    // result (and which pair a duplicate error names) is reproducible; the merged configuration is the same.
-    names = (await readdir(dir)).sort();
+    names = await directoryOrder(dir);
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
     if (code === 'ENOENT') return { dir, docker };
-    throw new ImageSourceError(`open ${dir}: ${errnoText(e)}`);
+    // os.Open succeeds on a file; Go's Readdirnames then fails.
+    throw new ImageSourceError(`${code === 'ENOTDIR' ? 'readdirent' : 'open'} ${dir}: ${errnoText(e)}`);
   }
   for (const name of names) {
     if (!name.endsWith('.yaml')) continue;
     const path = join(dir, name);
     let text: string;
     try {
-      text = await readFile(path, 'utf8');
+      text = await readTextFile(path, { limit: LIMITS.maxConfigFileBytes });
     } catch (e) {
-      const code = (e as NodeJS.ErrnoException).code;
-      if (code === 'ENOENT') continue;
-      throw new ImageSourceError(`open ${path}: ${errnoText(e)}`);
+      if (isNotExist(e)) continue;
+      throw new ImageSourceError(pathError('open', path, e).message);
     }
     const file = await parseRegistriesDFile(text, path);
     if (file.defaultDocker !== undefined) {
@@ -104,11 +105,27 @@ export async function loadAndMergeRegistriesD(dir: string): Promise<RegistriesDC
   return { dir, docker, ...(defaultDocker !== undefined ? { defaultDocker } : {}) };
 }
 
+/**
+ * Go's Readdirnames: the names in directory (getdents) order, which decides which pair c/image's duplicate-definition
+ * errors name. Node's readdir sorts them; opendir's iterator does not.
+ */
+async function directoryOrder(dir: string): Promise<string[]> {
+  const names: string[] = [];
+  for await (const entry of await opendir(dir)) names.push(entry.name);
+  return names;
+}
+
 /** One file, decoded the way yaml.v3 decodes into c/image's struct (lenient scalars, YAML 1.1 booleans for bools). */
 async function parseRegistriesDFile(text: string, path: string): Promise<{ defaultDocker?: RegistryNamespace; docker: Map<string, RegistryNamespace> }> {
-  const { parseDocument, isMap, isScalar, LineCounter } = await import('yaml');
+  const { parseAllDocuments, isAlias, isMap, isScalar, LineCounter } = await import('yaml');
   const lineCounter = new LineCounter();
-  const doc = parseDocument(text, { lineCounter, uniqueKeys: true, prettyErrors: false });
+  // yaml.v3 Unmarshal decodes the first document of a stream and never looks at the others.
+  const docs = parseAllDocuments(text, { lineCounter, uniqueKeys: true, prettyErrors: false });
+  const first = Array.isArray(docs) ? docs[0] : docs;
+  if (first === undefined) return { docker: new Map() };
+  const doc = first;
+  // Anchors and aliases (`default-docker: *d`) decode as the anchored node, as in yaml.v3.
+  const deref = (node: unknown): unknown => (isAlias(node) ? node.resolve(doc) : node);
   if (doc.errors.length > 0) {
     const err = doc.errors[0]!;
     const line = err.linePos?.[0]?.line;
@@ -125,7 +142,8 @@ async function parseRegistriesDFile(text: string, path: string): Promise<{ defau
     unmarshalErrors.push(`line ${lineOf(node)}: cannot unmarshal ${tag}${value} into ${target}`);
   };
 
-  const readNamespace = (node: unknown): RegistryNamespace | undefined => {
+  const readNamespace = (raw: unknown): RegistryNamespace | undefined => {
+    const node = deref(raw);
     if (node === null || node === undefined || (isScalar(node) && node.value === null)) return {};
     if (!isMap(node)) {
       typeError(node, 'docker.registryNamespace');
@@ -134,7 +152,7 @@ async function parseRegistriesDFile(text: string, path: string): Promise<{ defau
     const ns: RegistryNamespace = {};
     for (const pair of node.items) {
       const key = isScalar(pair.key) ? String(pair.key.value) : undefined;
-      const v = pair.value;
+      const v = deref(pair.value);
       const str = (): string | undefined => {
         if (v === null || (isScalar(v) && v.value === null)) return undefined;
         if (!isScalar(v)) {
@@ -163,7 +181,7 @@ async function parseRegistriesDFile(text: string, path: string): Promise<{ defau
   };
 
   const out: { defaultDocker?: RegistryNamespace; docker: Map<string, RegistryNamespace> } = { docker: new Map() };
-  const root = doc.contents;
+  const root = deref(doc.contents);
   if (root === null || (isScalar(root) && root.value === null)) return out;
   if (!isMap(root)) {
     typeError(root, 'docker.registryConfiguration');
@@ -171,12 +189,12 @@ async function parseRegistriesDFile(text: string, path: string): Promise<{ defau
     for (const pair of root.items) {
       const key = isScalar(pair.key) ? String(pair.key.value) : undefined;
       if (key === 'default-docker') {
-        const v = pair.value;
+        const v = deref(pair.value);
         if (v === null || (isScalar(v) && v.value === null)) continue; // a nil pointer: not defined
         const ns = readNamespace(v);
         if (ns) out.defaultDocker = ns;
       } else if (key === 'docker') {
-        const v = pair.value;
+        const v = deref(pair.value);
         if (v === null || (isScalar(v) && v.value === null)) continue;
         if (!isMap(v)) {
           typeError(v, 'map[string]docker.registryNamespace');
@@ -237,13 +255,34 @@ export interface LookasideDefaults {
 }
 
 /**
+ * A lookaside location without a URL scheme (`lookaside: /srv/sigs`): Go's url.Parse accepts it as a relative URL,
+ * and c/image only fails when it reads a signature from it ("Unsupported scheme …"), so it is kept as the string Go
+ * would print.
+ */
+export interface SchemelessURL {
+  readonly protocol: '';
+  readonly href: string;
+}
+
+export type LookasideURL = URL | SchemelessURL;
+
+/** A scheme as Go's url.Parse finds one: letters first, then letters, digits, `+`, `-`, `.`, up to the first `:`. */
+const GO_URL_SCHEME = /^[A-Za-z][A-Za-z0-9+.-]*:/;
+
+/**
  * c/image lookasideStorageBaseURL (read side): the first candidate section with a non-empty `lookaside` (or legacy
  * `sigstore`), else the built-in default; the repository path (no host, tag or digest) is appended.
  */
-export function lookasideBaseURL(config: RegistriesDConfig, ref: ImageReference, defaults: LookasideDefaults, trace: Trace): URL {
+export function lookasideBaseURL(config: RegistriesDConfig, ref: ImageReference, defaults: LookasideDefaults, trace: Trace): LookasideURL {
   const topLevel = lookasideTopLevel(config, ref, trace);
   let base: URL;
+  const repo = dockerRefOf(ref).path;
+  if (posix.normalize(repo) !== repo) {
+    // Not reachable for valid docker references (no . or .. components), kept because the path is joined into a URL.
+    throw new ImageSourceError(`Unexpected path elements in Docker reference ${dockerRefOf(ref).toString()} for signature storage`);
+  }
   if (topLevel !== '') {
+    if (!GO_URL_SCHEME.test(topLevel)) return { protocol: '', href: `${topLevel}/${repo}` };
     try {
       base = new URL(topLevel);
     } catch (e) {
@@ -253,11 +292,6 @@ export function lookasideBaseURL(config: RegistriesDConfig, ref: ImageReference,
     const dir = defaults.euid === 0 ? '/var/lib/containers/sigstore' : join(defaults.homeDir, '.local/share/containers/sigstore');
     base = pathToFileURL(dir);
     trace.debug(` No signature storage configuration found for ${ref.policyConfigurationIdentity()}, using built-in default ${redactURL(base)}`);
-  }
-  const repo = dockerRefOf(ref).path;
-  if (posix.normalize(repo) !== repo) {
-    // Not reachable for valid docker references (no . or .. components), kept because the path is joined into a URL.
-    throw new ImageSourceError(`Unexpected path elements in Docker reference ${dockerRefOf(ref).toString()} for signature storage`);
   }
   // Go appends to url.Path, which is "" for `https://host`; WHATWG URLs say "/" there.
   base.pathname = (base.pathname === '/' ? '' : base.pathname) + '/' + repo;
@@ -300,11 +334,13 @@ function candidateSections(ref: ImageReference): string[] {
  * The lookaside URL of signature N (1-based): `<base>@<algorithm>=<hex>/signature-N`. The digest is validated first
  * because it becomes part of a path (c/image: "could possibly result in a path with ../").
  */
-export function lookasideSignatureURL(base: URL, manifestDigest: string, n: number): URL {
+export function lookasideSignatureURL(base: LookasideURL, manifestDigest: string, n: number): LookasideURL {
   const m = /^([a-z0-9]+(?:[.+_-][a-z0-9]+)*):([a-zA-Z0-9=_-]+)$/.exec(manifestDigest);
   if (!m) throw new ImageSourceError(`invalid checksum digest format`);
+  const suffix = `@${m[1]}=${m[2]}/signature-${n}`;
+  if (!(base instanceof URL)) return { protocol: '', href: base.href + suffix };
   const u = new URL(base.href);
-  u.pathname = `${u.pathname}@${m[1]}=${m[2]}/signature-${n}`;
+  u.pathname = `${u.pathname}${suffix}`;
   return u;
 }
 

@@ -1,8 +1,11 @@
-import { readdir, readFile, stat } from 'node:fs/promises';
+import { createPrivateKey, X509Certificate } from 'node:crypto';
+import { readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { rootCertificates } from 'node:tls';
 import { ImageSourceError } from '../errors.js';
 import type { Trace } from '../trace.js';
+import { isNotExist, pathError, readTextFile } from '../go/os.js';
+import { LIMITS } from '../limits.js';
 
 /**
  * TLS material for one registry host, as c/image's dockerCertDir + tlsclientconfig.SetupCertificates find it:
@@ -23,6 +26,9 @@ export interface TLSOptions {
   homeDir: string;
   /** Root for the /etc paths, for tests; default `/etc`. */
   etcDir?: string;
+  /** `$SSL_CERT_FILE` / `$SSL_CERT_DIR`, which Go's crypto/x509 reads for the system roots. */
+  sslCertFile?: string;
+  sslCertDir?: string;
 }
 
 export async function dockerCertDir(hostPort: string, opts: TLSOptions): Promise<string> {
@@ -50,6 +56,14 @@ export async function dockerCertDir(hostPort: string, opts: TLSOptions): Promise
 }
 
 export async function loadTLSMaterial(hostPort: string, opts: TLSOptions, trace: Trace): Promise<TLSMaterial> {
+  const material = await loadCertDir(hostPort, opts, trace);
+  // Go's system pool is SSL_CERT_FILE (instead of the distribution bundle) plus every file of SSL_CERT_DIR; the
+  // connection then trusts systemRoots() plus these (the client passes both when extraCAs is not empty).
+  material.extraCAs.push(...(await goEnvRoots(opts)));
+  return material;
+}
+
+async function loadCertDir(hostPort: string, opts: TLSOptions, trace: Trace): Promise<TLSMaterial> {
   const dir = await dockerCertDir(hostPort, opts);
   trace.debug(`Looking for TLS certificates and private keys in ${dir}`, { certDir: dir });
   const material: TLSMaterial = { dir, extraCAs: [], clientCerts: [] };
@@ -72,10 +86,10 @@ export async function loadTLSMaterial(hostPort: string, opts: TLSOptions, trace:
     if (name.endsWith('.crt')) {
       trace.debug(` crt: ${full}`);
       try {
-        material.extraCAs.push(await readFile(full, 'utf8'));
+        material.extraCAs.push(await readTextFile(full, { limit: LIMITS.maxConfigFileBytes }));
       } catch (e) {
-        if ((e as NodeJS.ErrnoException).code === 'ENOENT') continue;
-        throw new ImageSourceError(`open ${full}: ${(e as Error).message}`);
+        if (isNotExist(e)) continue;
+        throw new ImageSourceError(pathError('open', full, e).message);
       }
     }
     if (name.endsWith('.cert')) {
@@ -87,11 +101,15 @@ export async function loadTLSMaterial(hostPort: string, opts: TLSOptions, trace:
           `missing key ${keyName} for client certificate ${name}. Note that CA certificates should use the extension .crt`,
         );
       }
+      let pair: { cert: string; key: string };
       try {
-        material.clientCerts.push({ cert: await readFile(full, 'utf8'), key: await readFile(join(dir, keyName), 'utf8') });
+        pair = { cert: await readTextFile(full, { limit: LIMITS.maxConfigFileBytes }), key: await readTextFile(join(dir, keyName), { limit: LIMITS.maxConfigFileBytes }) };
       } catch (e) {
-        throw new ImageSourceError(`open ${full}: ${(e as Error).message}`);
+        throw new ImageSourceError(pathError('open', full, e).message);
       }
+      // Go's tls.LoadX509KeyPair checks the pair when it is loaded, before any connection.
+      checkKeyPair(pair.cert, pair.key);
+      material.clientCerts.push(pair);
     }
     if (name.endsWith('.key')) {
       const base = name.slice(0, -'.key'.length);
@@ -100,6 +118,56 @@ export async function loadTLSMaterial(hostPort: string, opts: TLSOptions, trace:
     }
   }
   return material;
+}
+
+const PEM_CERTIFICATE = /-----BEGIN CERTIFICATE-----[\s\S]*?-----END CERTIFICATE-----/g;
+
+async function goEnvRoots(opts: TLSOptions): Promise<string[]> {
+  const out: string[] = [];
+  const addPEM = (text: string) => out.push(...(text.match(PEM_CERTIFICATE) ?? []));
+  if (opts.sslCertFile) {
+    try {
+      addPEM(await readTextFile(opts.sslCertFile, { limit: LIMITS.maxConfigFileBytes }));
+    } catch {
+      // Go ignores an unreadable root file (the pool is then what the directories give)
+    }
+  }
+  for (const dir of (opts.sslCertDir ?? '').split(':').filter((d) => d !== '')) {
+    let names: string[];
+    try {
+      names = (await readdir(dir)).sort();
+    } catch {
+      continue;
+    }
+    for (const n of names) {
+      try {
+        addPEM(await readTextFile(join(dir, n), { limit: LIMITS.maxConfigFileBytes }));
+      } catch {
+        // directories and unreadable files are skipped, as Go does
+      }
+    }
+  }
+  return out;
+}
+
+/** Go tls.X509KeyPair's checks and texts for a client certificate and its key. */
+function checkKeyPair(certPEM: string, keyPEM: string): void {
+  if (!certPEM.includes('-----BEGIN')) throw new ImageSourceError('tls: failed to find any PEM data in certificate input');
+  if (!keyPEM.includes('-----BEGIN')) throw new ImageSourceError('tls: failed to find any PEM data in key input');
+  let cert: X509Certificate;
+  try {
+    cert = new X509Certificate(certPEM);
+  } catch (e) {
+    throw new ImageSourceError(`x509: malformed certificate (${(e as Error).message})`);
+  }
+  let key;
+  try {
+    key = createPrivateKey(keyPEM);
+  } catch {
+    throw new ImageSourceError('tls: failed to parse private key');
+  }
+  if (cert.publicKey.asymmetricKeyType !== key.asymmetricKeyType) throw new ImageSourceError('tls: private key type does not match public key type');
+  if (!cert.checkPrivateKey(key)) throw new ImageSourceError('tls: private key does not match public key');
 }
 
 /** Go's x509 system-roots file list on Linux (SSL_CERT_FILE overrides it). */
@@ -129,7 +197,7 @@ export async function systemRoots(env: Readonly<Record<string, string | undefine
     const isOSBundle = GO_CERT_FILES.includes(f);
     if (isOSBundle && osBundleFound) continue; // Go reads only the first bundle that exists
     try {
-      roots.push(await readFile(f, 'utf8'));
+      roots.push(await readTextFile(f, { limit: LIMITS.maxConfigFileBytes }));
       if (isOSBundle) osBundleFound = true;
     } catch {
       // absent bundles are normal (Go skips them too)

@@ -63,12 +63,6 @@ interface Behaviour {
   proxy?: ProxyName;
   handle?: Handler;
   deliberate?: string;
-  /**
-   * Rows whose fix is the documents half of issue 19 (helper h19docs: the instance MIME type and parse-by-type
-   * before the policy, the ambiguity check, Go decoding of indexes). Reported separately until that branch lands;
-   * they then must agree like every other row (drop the mark).
-   */
-  documentsHalf?: true;
 }
 
 // ------------------------------------------------------------------------------------------- upstream content
@@ -317,8 +311,8 @@ const B: Behaviour[] = [
   { name: 'A-index-uppercase', covers: 'A', tag: 'list-u', handle: only('manifest-tag', (x) => withContentType(x, 'APPLICATION/VND.OCI.IMAGE.INDEX.V1+JSON')) },
   { name: 'A-index-tab-padded', covers: 'A', tag: 'list-u', handle: only('manifest-tag', (x) => withContentType(x, '\tapplication/vnd.oci.image.index.v1+json ')) },
   // Row B: invalid parameters make the type ""
-  { name: 'B-index-param-without-value', covers: 'B', tag: 'list-u', documentsHalf: true, handle: only('manifest-tag', (x) => withContentType(x, `${INDEX}; x`)) },
-  { name: 'B-index-duplicate-param', covers: 'B', tag: 'list-u', documentsHalf: true, handle: only('manifest-tag', (x) => withContentType(x, `${INDEX}; a=1; a=2`)) },
+  { name: 'B-index-param-without-value', covers: 'B', tag: 'list-u', handle: only('manifest-tag', (x) => withContentType(x, `${INDEX}; x`)) },
+  { name: 'B-index-duplicate-param', covers: 'B', tag: 'list-u', handle: only('manifest-tag', (x) => withContentType(x, `${INDEX}; a=1; a=2`)) },
   { name: 'B-index-trailing-semicolon', covers: 'B', tag: 'list-u', handle: only('manifest-tag', (x) => withContentType(x, `${INDEX};`)) },
   { name: 'B-index-quoted-param', covers: 'B', tag: 'list-u', handle: only('manifest-tag', (x) => withContentType(x, `${INDEX}; charset="utf-8"`)) },
   // Row C and the case-folding wrong deny on `.sig`
@@ -342,10 +336,10 @@ const B: Behaviour[] = [
     },
   },
   // Rows F, G, H, I: c/image's manifest rules before the policy
-  { name: 'F-index-with-layers', covers: 'F', tag: 'list-s', documentsHalf: true, handle: craftedIndex((d) => (d['layers'] = [])) },
-  { name: 'G-index-annotation-number', covers: 'G', tag: 'list-s', documentsHalf: true, handle: craftedIndex((d) => (d.manifests[0]!['annotations'] = { a: 5 })) },
-  { name: 'H-instance-as-index', covers: 'H', tag: 'list-s', documentsHalf: true, handle: only('manifest-digest', (x) => withContentType(x, INDEX)) },
-  { name: 'I-manifest-text-plain', covers: 'I', tag: 'signed', documentsHalf: true, handle: only('manifest-tag', (x) => withContentType(x, 'text/plain')) },
+  { name: 'F-index-with-layers', covers: 'F', tag: 'list-s', handle: craftedIndex((d) => (d['layers'] = [])) },
+  { name: 'G-index-annotation-number', covers: 'G', tag: 'list-s', handle: craftedIndex((d) => (d.manifests[0]!['annotations'] = { a: 5 })) },
+  { name: 'H-instance-as-index', covers: 'H', tag: 'list-s', handle: only('manifest-digest', (x) => withContentType(x, INDEX)) },
+  { name: 'I-manifest-text-plain', covers: 'I', tag: 'signed', handle: only('manifest-tag', (x) => withContentType(x, 'text/plain')) },
   // Row J and the gzip wrong deny
   {
     name: 'J-plain-labelled-gzip',
@@ -568,16 +562,14 @@ if (missing) {
       const short = (d: string) => (d === '-' ? '-' : d.slice(7, 19));
       const table = rows.map(
         (r) =>
-          `${r.agree ? '  ' : r.b.deliberate ? '~ ' : r.b.documentsHalf ? '… ' : '✗ '}${r.b.name.padEnd(30)} ${r.b.covers.padEnd(38)} skopeo ${r.skopeo.answer.verdict.padEnd(8)} ${short(r.skopeo.digest)} | imgpolicy ${r.ours.answer.verdict.padEnd(8)} ${short(r.ours.digest)}` +
+          `${r.agree ? '  ' : r.b.deliberate ? '~ ' : '✗ '}${r.b.name.padEnd(30)} ${r.b.covers.padEnd(38)} skopeo ${r.skopeo.answer.verdict.padEnd(8)} ${short(r.skopeo.digest)} | imgpolicy ${r.ours.answer.verdict.padEnd(8)} ${short(r.ours.digest)}` +
           (r.agree ? '' : `\n      skopeo:    ${r.skopeo.answer.message ?? ''}\n      imgpolicy: ${r.ours.answer.message ?? ''}`),
       );
-      const bad = rows.filter((r) => !r.agree && !r.b.deliberate && !r.b.documentsHalf);
-      const pending = rows.filter((r) => !r.agree && r.b.documentsHalf);
+      const bad = rows.filter((r) => !r.agree && !r.b.deliberate);
       const deliberate = rows.filter((r) => r.b.deliberate);
       out.log(table.join('\n'));
       out.log(
-        `malicious-registry: ${rows.length} behaviours, ${bad.length + pending.length} disagreements (deliberate: ${deliberate.map((r) => `${r.b.name} retry`).join(', ')})` +
-          (pending.length > 0 ? `; ${pending.length} of them in rows fixed by the documents half (h19docs), pending its merge: ${pending.map((r) => r.b.name).join(', ')}` : ''),
+        `malicious-registry: ${rows.length} behaviours, ${bad.length} disagreements (deliberate: ${deliberate.map((r) => `${r.b.name} retry`).join(', ')})`,
       );
 
       // The deliberate one is exactly the documented difference, and the retry is in the trace.

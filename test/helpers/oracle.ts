@@ -14,7 +14,7 @@ import { fileURLToPath } from 'node:url';
 import { imgpolicyCommand, imgpolicyScript, installedBin } from './imgpolicy-bin.js';
 import { parseVerifyJSON } from './output-schema.js';
 
-/** /work/main (this file is test/helpers/oracle.ts). */
+/** The repository root (this file is test/helpers/oracle.ts). */
 export const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 /** The oracle scripts live beside the clone, never inside it (they are not ours to copy). */
 export const VERDICT_SH = resolve(REPO_ROOT, '../shared/oracle/verdict.sh');

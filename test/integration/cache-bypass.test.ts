@@ -27,7 +27,7 @@ describeWithRegistry('verify: the namespace cache-bypass finding', () => {
   let policy: string;
   let nsDir: string;
   let D1: string;
-  const args = () => ['verify', '--tls-verify', 'false', '--policy', policy, '--signature-policy-dir', nsDir, '-f', 'k8s'];
+  const args = () => ['verify', '--tls-verify=false', '--policy', policy, '--signature-policy-dir', nsDir, '-f', 'k8s'];
 
   beforeAll(async () => {
     work = tempDir('imgpolicy-bypass-');
@@ -115,7 +115,7 @@ describeWithRegistry('verify: the namespace cache-bypass finding', () => {
     expect(out.findings).toEqual(expectedFindings('warning'));
     expect(out.summary).toMatchObject({ total: 10, allowed: 4, rejected: 6, errors: 0, references: 13 });
     // The same run without namespace policies judges every namespace alike: no finding.
-    const flat = await runCLI(['verify', '--tls-verify', 'false', '--policy', policy, '-f', 'k8s', '-o', 'json'], { cwd: work });
+    const flat = await runCLI(['verify', '--tls-verify=false', '--policy', policy, '-f', 'k8s', '-o', 'json'], { cwd: work });
     expect(parseVerifyJSON(flat.stdout).findings).toEqual([]);
   }, 120_000);
 
@@ -124,7 +124,7 @@ describeWithRegistry('verify: the namespace cache-bypass finding', () => {
     mkdirSync(dir, { recursive: true });
     writeFileSync(join(dir, 'prod.json'), JSON.stringify({ default: [{ type: 'reject' }] }));
     const run = async (extra: string[]) => {
-      const r = await runCLI(['verify', '--tls-verify', 'false', '--policy', policy, '--signature-policy-dir', dir, '-f', 'k8s/prod/web.yaml', `${H}/apps/web:v1`, ...extra, '-o', 'json'], { cwd: work });
+      const r = await runCLI(['verify', '--tls-verify=false', '--policy', policy, '--signature-policy-dir', dir, '-f', 'k8s/prod/web.yaml', `${H}/apps/web:v1`, ...extra, '-o', 'json'], { cwd: work });
       return parseVerifyJSON(r.stdout).findings;
     };
     expect(await run([])).toEqual([]);
@@ -141,7 +141,7 @@ describeWithRegistry('verify: the namespace cache-bypass finding', () => {
     writeFileSync(prod, readFileSync(prod, 'utf8').replaceAll('imagePullPolicy: IfNotPresent', 'imagePullPolicy: Always').replaceAll('imagePullPolicy: Never', 'imagePullPolicy: Always').replace(/(- name: default-(version-tag|digest)\n(\s+)image: .*\n)/g, '$1$3imagePullPolicy: Always\n'));
     const staging = join(fixed, 'staging/migrate.yaml');
     writeFileSync(staging, readFileSync(staging, 'utf8').replace('imagePullPolicy: Never', 'imagePullPolicy: Always'));
-    const r = await runCLI(['verify', '--tls-verify', 'false', '--policy', policy, '--signature-policy-dir', nsDir, '-f', 'k8s-fixed', '-o', 'json'], { cwd: work });
+    const r = await runCLI(['verify', '--tls-verify=false', '--policy', policy, '--signature-policy-dir', nsDir, '-f', 'k8s-fixed', '-o', 'json'], { cwd: work });
     expect(parseVerifyJSON(r.stdout).findings).toEqual([]);
   }, 120_000);
 

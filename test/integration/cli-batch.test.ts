@@ -91,7 +91,7 @@ describeWithRegistry('imgpolicy verify: batch gate over Kubernetes manifests', (
     if (work) rmSync(work, { recursive: true, force: true });
   });
 
-  const gateArgs = () => ['verify', '--tls-verify', 'false', '--policy', policy, '--signature-policy-dir', nsDir, '--registries.d', regd, '-f', manifests];
+  const gateArgs = () => ['verify', '--tls-verify=false', '--policy', policy, '--signature-policy-dir', nsDir, '--registries.d', regd, '-f', manifests];
 
   test('≥ 20 manifests, ≥ 50 references: each image evaluated once, one token per repository, JSON names every digest', async () => {
     const r = await runCLI([...gateArgs(), '--output', 'json'], { cwd: work });
@@ -182,7 +182,7 @@ describeWithRegistry('imgpolicy verify: batch gate over Kubernetes manifests', (
   test('--pin writes name:tag@digest copies (only the image scalars change); the pinned manifests pass without a tag-only warning', async () => {
     const teamA = join(manifests, 'team-a');
     const out = join(work, 'pinned');
-    const r = await runCLI(['verify', '--tls-verify', 'false', '--policy', policy, '--registries.d', regd, '-f', teamA, '--pin', '--pin-dir', out], { cwd: work });
+    const r = await runCLI(['verify', '--tls-verify=false', '--policy', policy, '--registries.d', regd, '-f', teamA, '--pin', '--pin-dir', out], { cwd: work });
     show('pin.txt', r.stdout + r.stderr);
     expect(r.code).toBe(0);
     const pod = readFileSync(join(out, 'pod.yaml'), 'utf8');
@@ -192,7 +192,7 @@ describeWithRegistry('imgpolicy verify: batch gate over Kubernetes manifests', (
     const changed = pod.split('\n').filter((l, i) => l !== orig.split('\n')[i]);
     expect(changed).toHaveLength(3);
     expect(readdirSync(out).length).toBe(readdirSync(teamA).length);
-    const again = await runCLI(['verify', '--tls-verify', 'false', '--policy', policy, '--registries.d', regd, '-f', out], { cwd: work });
+    const again = await runCLI(['verify', '--tls-verify=false', '--policy', policy, '--registries.d', regd, '-f', out], { cwd: work });
     expect(again.code).toBe(0);
     expect(again.stdout).not.toMatch(/verified by tag only/);
     expect(again.stdout).toContain('evaluated as docker://');
@@ -200,13 +200,13 @@ describeWithRegistry('imgpolicy verify: batch gate over Kubernetes manifests', (
 
   test('--from-file - reads references from stdin; duplicates are evaluated once', async () => {
     const list = `# images\n${H}/apps/web:v1\n${H}/apps/web:v1\n\n${H}/apps/api:v1  # trailing comment\n`;
-    const r = await runCLI(['verify', '--tls-verify', 'false', '--policy', policy, '--registries.d', regd, '--from-file', '-', '-o', 'json'], { cwd: work, stdin: list });
+    const r = await runCLI(['verify', '--tls-verify=false', '--policy', policy, '--registries.d', regd, '--from-file', '-', '-o', 'json'], { cwd: work, stdin: list });
     expect(r.code).toBe(0);
     expect(parseVerifyJSON(r.stdout).summary).toMatchObject({ total: 2, allowed: 2 });
   }, 60_000);
 
   test('hint: sigstore attachments disabled in registries.d (exact text)', async () => {
-    const r = await runCLI(['verify', '--tls-verify', 'false', '--policy', policy, '--registries.d', emptyRegd, `${H}/apps/web:v1`], { cwd: work });
+    const r = await runCLI(['verify', '--tls-verify=false', '--policy', policy, '--registries.d', emptyRegd, `${H}/apps/web:v1`], { cwd: work });
     show('hint-attachments.txt', r.stdout);
     expect(r.code).toBe(1);
     expect(r.stdout).toContain('    SignatureValidationFailed: A signature was required, but no signature exists\n');
@@ -217,7 +217,7 @@ describeWithRegistry('imgpolicy verify: batch gate over Kubernetes manifests', (
   }, 60_000);
 
   test('hint: tag-less cosign identity under the default matchRepoDigestOrExact (exact text)', async () => {
-    const r = await runCLI(['verify', '--tls-verify', 'false', '--policy', policy, '--registries.d', regd, `${H}/apps/tagless:v1`], { cwd: work });
+    const r = await runCLI(['verify', '--tls-verify=false', '--policy', policy, '--registries.d', regd, `${H}/apps/tagless:v1`], { cwd: work });
     show('hint-tagless.txt', r.stdout);
     expect(r.code).toBe(1);
     expect(r.stdout).toContain(`    SignatureValidationFailed: Signature for identity "${H}/apps/tagless" is not accepted\n`);
@@ -233,7 +233,7 @@ describeWithRegistry('imgpolicy verify: batch gate over Kubernetes manifests', (
     const p = join(work, 'policy-scopes.json');
     const signed = [{ type: 'sigstoreSigned', keyPath: key.publicPath }];
     writeFileSync(p, JSON.stringify({ default: [{ type: 'reject' }], transports: { docker: { '127.0.0.1/apps/web': signed, [`localhost:${port}/apps`]: signed } } }, null, 2));
-    const r = await runCLI(['verify', '--tls-verify', 'false', '--policy', p, '--registries.d', regd, `${H}/apps/web:v1`], { cwd: work });
+    const r = await runCLI(['verify', '--tls-verify=false', '--policy', p, '--registries.d', regd, `${H}/apps/web:v1`], { cwd: work });
     show('hint-scope.txt', r.stdout);
     expect(r.code).toBe(1);
     expect(r.stdout).toContain(`    SignatureValidationFailed: Running image docker://${H}/apps/web:v1 is rejected by policy.\n`);
@@ -248,7 +248,7 @@ describeWithRegistry('imgpolicy verify: batch gate over Kubernetes manifests', (
 
   test('inspect a cosign-signed image: the suggested entries (exact tag, and tag-less → matchRepository) verify', async () => {
     for (const image of [`${H}/apps/api:v1`, `${H}/apps/tagless:v1`]) {
-      const r = await runCLI(['inspect', '--tls-verify', 'false', '--registries.d', regd, '--key', key.publicPath, '--output', 'json', image], { cwd: work });
+      const r = await runCLI(['inspect', '--tls-verify=false', '--registries.d', regd, '--key', key.publicPath, '--output', 'json', image], { cwd: work });
       expect(r.code).toBe(0);
       const out = JSON.parse(r.stdout);
       expect(out.signatures).toHaveLength(1);
@@ -258,9 +258,9 @@ describeWithRegistry('imgpolicy verify: batch gate over Kubernetes manifests', (
       expect(s.suggestion.requirement.signedIdentity).toEqual(image.endsWith('tagless:v1') ? { type: 'matchRepository' } : undefined);
       const p = join(work, `suggested-${image.replace(/\W/g, '_')}.json`);
       writeFileSync(p, JSON.stringify(s.suggestedPolicy));
-      const v = await runCLI(['verify', '--tls-verify', 'false', '--policy', p, '--registries.d', regd, image], { cwd: work });
+      const v = await runCLI(['verify', '--tls-verify=false', '--policy', p, '--registries.d', regd, image], { cwd: work });
       expect([image, v.code, v.stdout]).toEqual([image, 0, expect.stringContaining('✔ allowed')]);
-      const text = await runCLI(['inspect', '--tls-verify', 'false', '--registries.d', regd, '--key', key.publicPath, image], { cwd: work });
+      const text = await runCLI(['inspect', '--tls-verify=false', '--registries.d', regd, '--key', key.publicPath, image], { cwd: work });
       show(`inspect-cosign-${image.endsWith('tagless:v1') ? 'tagless' : 'tagged'}.txt`, text.stdout);
       expect(text.stderr).toBe('');
       expect(text.stdout).toContain(`verified by ${key.publicPath} (key fingerprint `);

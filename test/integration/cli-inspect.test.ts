@@ -105,7 +105,7 @@ describeSkopeo('inspect: a skopeo-signed (GPG simple signing) image in a registr
     expect([copy.status, copy.stderr]).toEqual([0, expect.any(String)]);
 
     const image = `${H}/signed/app:v1`;
-    const common = ['--tls-verify', 'false', '--registries.d', regd, '--key', keyFile];
+    const common = ['--tls-verify=false', '--registries.d', regd, '--key', keyFile];
     const text = await runCLI(['inspect', ...common, image], { cwd: work });
     show('inspect-skopeo-gpg.txt', text.stdout);
     expect(text.code).toBe(0);
@@ -119,10 +119,10 @@ describeSkopeo('inspect: a skopeo-signed (GPG simple signing) image in a registr
     expect(s.suggestion.requirement).toEqual({ type: 'signedBy', keyType: 'GPGKeys', keyPath: keyFile });
     const p = join(work, 'suggested.json');
     writeFileSync(p, JSON.stringify(s.suggestedPolicy));
-    const v = await runCLI(['verify', '--tls-verify', 'false', '--registries.d', regd, '--policy', p, image], { cwd: work });
+    const v = await runCLI(['verify', '--tls-verify=false', '--registries.d', regd, '--policy', p, image], { cwd: work });
     expect([v.code, v.stdout]).toEqual([0, expect.stringContaining('✔ allowed')]);
     // Another tag of the same repository is not covered by that entry: c/image's verdict, unchanged.
-    const other = await runCLI(['verify', '--tls-verify', 'false', '--registries.d', regd, '--policy', p, `${H}/signed/app@${s.claims.manifestDigest}`], { cwd: work });
+    const other = await runCLI(['verify', '--tls-verify=false', '--registries.d', regd, '--policy', p, `${H}/signed/app@${s.claims.manifestDigest}`], { cwd: work });
     expect(other.code).toBe(0); // a digest reference: matchRepoDigestOrExact accepts any tag of the repository
   }, 90_000);
 });

@@ -4,7 +4,7 @@
  * against the fault registry (fast, no CLI build needed).
  */
 import { describe, test, expect, afterAll } from '@jest/globals';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { openDockerImageSource, type DockerSourceOptions } from '../../src/image/docker-source.js';
@@ -12,7 +12,8 @@ import { LIMITS } from '../../src/limits.js';
 import { loadPolicyFile } from '../../src/policy/index.js';
 import { readJson } from '../../src/go/encoding/json/scanner.js';
 import { parseImageReference } from '../../src/reference/index.js';
-import { RegistryPool } from '../../src/registry/index.js';
+import { loadRegistriesD, RegistryPool } from '../../src/registry/index.js';
+import { evaluationContext, type ProcessEnv } from '../../src/cli/context.js';
 import { parseSignaturePayload } from '../../src/signature/payload.js';
 import { Trace } from '../../src/trace.js';
 import { startFaultRegistry, type FaultRegistry } from '../helpers/fault-registry.js';
@@ -32,7 +33,8 @@ const COVERED: Record<keyof typeof LIMITS, string> = {
   requestTimeoutMs: 'registry-faults: per-request timeout; hostile-registry: every stall under --timeout',
   maxRetrySleepMs: 'here: Retry-After beyond the budget',
   maxPolicyBytes: 'here: a policy file over the limit',
-  maxKeyFileBytes: 'checked after a whole-file read in src/cli/context.ts: a keyPath of /dev/zero is NOT bounded (reported to the CLI owner)',
+  maxKeyFileBytes: 'here: a keyPath of /dev/zero through the evaluation context',
+  maxConfigFileBytes: 'here: a registries.d file that is /dev/zero',
   maxJSONNestingDepth: 'here + test/fuzz: policy and payload nesting',
 };
 
@@ -64,6 +66,20 @@ describe('limits', () => {
     // Depth 9,998 inside two objects is legal JSON: the tree reader must survive it (it overflowed before).
     expect(() => parseSignaturePayload(payload(LIMITS.maxJSONNestingDepth - 2), 'simple-signing')).toThrow('Unknown key "x"');
     expect(() => parseSignaturePayload(payload(LIMITS.maxJSONNestingDepth - 1), 'simple-signing')).toThrow("invalid character '[' exceeded max depth");
+  });
+
+  test('maxKeyFileBytes: a keyPath of /dev/zero is refused, not read forever', async () => {
+    const ctx = evaluationContext({ env: {}, cwd: dir } as unknown as ProcessEnv);
+    await expect(ctx.verify.readFile('/dev/zero')).rejects.toThrow(`reading file /dev/zero: exceeded maximum allowed size of ${LIMITS.maxKeyFileBytes} bytes`);
+  });
+
+  test('maxConfigFileBytes: a registries.d file that never ends is refused', async () => {
+    const rd = join(dir, 'endless-registries.d');
+    mkdirSync(rd, { recursive: true });
+    symlinkSync('/dev/zero', join(rd, 'zero.yaml'));
+    await expect(loadRegistriesD({ registriesDir: rd, homeDir: dir, trace: new Trace() })).rejects.toThrow(
+      `read ${join(rd, 'zero.yaml')}: exceeded maximum allowed size of ${LIMITS.maxConfigFileBytes} bytes`,
+    );
   });
 
   test('maxPolicyBytes', async () => {

@@ -1,6 +1,6 @@
 /** registries.d and credential lookup: files on disk, no network. */
 import { describe, test, expect } from '@jest/globals';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, opendirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseImageReference } from '../../src/reference/index.js';
 import {
@@ -35,14 +35,25 @@ describe('registries.d', () => {
     expect(useSigstoreAttachments(cfg, ref, new Trace())).toBe(want);
   });
 
-  test('duplicate definitions across files are errors, worded as c/image', async () => {
+  /** Go's Readdirnames order (the directory's own, not sorted), which decides which file c/image names first. */
+  const inDirectoryOrder = (dir: string, names: string[]): string[] => {
+    const d = opendirSync(dir);
+    const order: string[] = [];
+    for (let e = d.readSync(); e !== null; e = d.readSync()) order.push(e.name);
+    d.closeSync();
+    return names.sort((x, y) => order.indexOf(x) - order.indexOf(y)).map((n) => join(dir, n));
+  };
+
+  test('duplicate definitions across files are errors, worded as c/image, naming the files in directory order', async () => {
     const d1 = dirWith({ 'a.yaml': 'default-docker:\n  lookaside: file:///a\n', 'b.yaml': 'default-docker:\n  lookaside: file:///b\n' });
+    const [f1, f2] = inDirectoryOrder(d1, ['a.yaml', 'b.yaml']);
     await expect(loadAndMergeRegistriesD(d1)).rejects.toThrow(
-      `Error parsing signature storage configuration: "default-docker" defined both in "${join(d1, 'a.yaml')}" and "${join(d1, 'b.yaml')}"`,
+      `Error parsing signature storage configuration: "default-docker" defined both in "${f1}" and "${f2}"`,
     );
     const d2 = dirWith({ 'a.yaml': 'docker:\n  quay.io:\n    lookaside: file:///a\n', 'b.yaml': 'docker:\n  quay.io: {}\n', 'c.yml': 'ignored: [' });
+    const [g1, g2] = inDirectoryOrder(d2, ['a.yaml', 'b.yaml']);
     await expect(loadAndMergeRegistriesD(d2)).rejects.toThrow(
-      `Error parsing signature storage configuration: "docker" namespace "quay.io" defined both in "${join(d2, 'a.yaml')}" and "${join(d2, 'b.yaml')}"`,
+      `Error parsing signature storage configuration: "docker" namespace "quay.io" defined both in "${g1}" and "${g2}"`,
     );
   });
 

@@ -284,7 +284,7 @@ describeWithRegistry('docker transport against a real docker-registry', () => {
       const other = makeTestCA(join(work, 'otherca'), 'some other CA');
       const { src } = open(`${tls.host}/test/secure:v1`, { tlsVerify: true, certDir: other.certDir, creds: 'testuser:x' });
       await expect(src.manifest()).rejects.toThrow(
-        `initializing source docker://${tls.host}/test/secure:v1: pinging container registry ${tls.host}: Get "https://${tls.host}/v2/": x509: certificate signed by unknown authority`,
+        `initializing source docker://${tls.host}/test/secure:v1: pinging container registry ${tls.host}: Get "https://${tls.host}/v2/": tls: failed to verify certificate: x509: certificate signed by unknown authority`,
       );
     });
 

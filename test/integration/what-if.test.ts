@@ -63,7 +63,7 @@ describeWithRegistry('verify what-if: --baseline-policy / --baseline-policy-dir'
     if (work) rmSync(work, { recursive: true, force: true });
   });
 
-  const base = () => ['verify', '--tls-verify', 'false', '--registries.d', regd];
+  const base = () => ['verify', '--tls-verify=false', '--registries.d', regd];
 
   /** Requests the registry saw since `from`, counted by method and path (manifests, tags, blobs). */
   function fetchesSince(from: number): Map<string, number> {

@@ -5,7 +5,10 @@ import { criOReference, planTasks, runTasks, type ImageRequest } from '../batch.
 import { loadImgpolicyConfig, processEnv, type ProcessEnv } from '../context.js';
 import { combineExitCodes, EXIT } from '../exit-codes.js';
 import type { CLIIO } from '../io.js';
+import type { ContextNamespace } from '../k8s/kubeconfig.js';
+import type { ImageOccurrence } from '../k8s/manifests.js';
 import type { PinEdit } from '../k8s/pin.js';
+import { describeProblem, type ManifestProblem } from '../k8s/problem.js';
 import { findCacheBypass, type CacheBypassFinding } from '../findings/cache-bypass.js';
 import { addClusterPolicyOptions, prepareClusterPolicies, type ClusterPolicyFiles } from '../cluster-policies.js';
 import { PolicyResolver } from '../namespace-policy.js';
@@ -22,6 +25,8 @@ import { describePolicyError } from '../policy-load.js';
 import { parseDockerReference } from '../../reference/index.js';
 import { asImgpolicyError } from '../../errors.js';
 import { VERSION } from '../../version.js';
+import { pathError } from '../../go/os.js';
+import { parseCreds } from '../../registry/credentials.js';
 
 export const OUTPUT_FORMATS = ['text', 'json', 'junit', 'sarif'] as const;
 /** Findings that warn by default and fail the run with `--fail-on`. */
@@ -40,6 +45,8 @@ export interface VerifyOptions extends ImageAccessOptions {
   sigstoreBundleHint?: boolean;
   fromFile?: string;
   manifests?: string[];
+  ignoreKind?: string[];
+  recursive?: boolean;
   jobs?: number;
   pin?: boolean;
   pinDir?: string;
@@ -58,13 +65,20 @@ export interface VerifyOptions extends ImageAccessOptions {
 /** Shown by `imgpolicy verify --help`; the README's CI sections use the same commands. */
 const VERIFY_HELP = `
 Images come from the arguments, from --from-file (one reference a line, "#" comments; "-" reads stdin) and from
-Kubernetes manifests (-f: files or directories, recursively; YAML or JSON; multi-document files and Lists; Pod,
-Deployment, StatefulSet, DaemonSet, ReplicaSet, ReplicationController, Job, CronJob, PodTemplate: containers,
-initContainers, ephemeralContainers). Each distinct image is evaluated once, however often it appears.
+Kubernetes manifests (-f: files or directories, always recursively and dotfiles included, so that both
+"kubectl apply -f DIR" and "-R -f DIR" are covered; "-" reads standard input; YAML or JSON; multi-document files;
+any object with "items" is a list, as kubectl reads it). Images are looked for in every document of any kind:
+containers, initContainers, ephemeralContainers, sidecars, steps, container, script, stepTemplate, and image
+volumes (volumes[].image.reference). An object that looks like a container anywhere else is an error, unless its
+kind is accepted with --ignore-kind. YAML that kubectl (YAML 1.1) could read differently is refused (exit 3): tags
+such as !!binary, aliases, merge keys, duplicate keys, CR/NEL/LS/PS line breaks, UTF-16/32. Each distinct image is
+evaluated once, however often it appears.
 
 Namespace policies (CRI-O 1.28+ signature_policy_dir): with --signature-policy-dir DIR, an image used in namespace NS
 is judged by DIR/NS.json when that file exists, otherwise by the global policy (--policy, or the default path).
-The namespace is the manifest's metadata.namespace, else --namespace, else "default".
+The namespace is decided as kubectl decides it: the manifest's metadata.namespace ("" is none), else --namespace,
+else the current kubeconfig context's namespace (KUBECONFIG, else ~/.kube/config), else "default". A namespace
+that is not a DNS-1123 label is an error for its images.
 
 Examples:
   # one image, as podman/skopeo would judge it
@@ -106,11 +120,13 @@ export function verifyCommand(program: Command, io: CLIIO, env: () => ProcessEnv
     .command('verify')
     .description('decide, as CRI-O/podman/skopeo would, whether each image may run under the policy')
     .argument('[image...]', 'image references: docker (default; docker:// optional), dir:PATH, oci:PATH[:REF]')
-    .option('-f, --manifests <path>', 'Kubernetes manifests (file or directory; repeatable) whose images to verify', collect)
+    .option('-f, --manifests <path>', 'Kubernetes manifests (file or directory, read recursively; "-": standard input; repeatable) whose images to verify', collect)
+    .option('-R, --recursive', 'accepted for kubectl compatibility: directories are always read recursively')
+    .option('--ignore-kind <kind>', 'documents of this kind may hold container-like objects that nothing runs (repeatable)', collect)
     .option('--from-file <file>', 'read image references from FILE, one a line ("-": standard input)')
     .addOption(new Option('-o, --output <format>', 'output format').choices([...OUTPUT_FORMATS]).default('text'))
     .option('--signature-policy-dir <dir>', 'CRI-O namespace policies: DIR/<namespace>.json, else the global policy')
-    .option('--namespace <ns>', 'namespace for command-line images and manifests without metadata.namespace')
+    .option('-n, --namespace <ns>', 'namespace for command-line images and manifests without metadata.namespace (as kubectl -n)')
     .option('-j, --jobs <n>', 'images evaluated at once', (v) => Number.parseInt(v, 10), 8)
     .option('--pin', 'rewrite verified tag references in the manifests to name:tag@sha256:… (see --pin-dir, --in-place)')
     .option('--pin-dir <dir>', 'with --pin: write pinned copies of the manifests here', 'imgpolicy-pinned')
@@ -141,6 +157,15 @@ export async function runVerify(images: string[], opts: VerifyOptions, pe: Proce
     io.stderr(`--jobs must be a whole number from 1 to 64\n`);
     return EXIT.usage;
   }
+  if (opts.creds !== undefined) {
+    // skopeo refuses bad --creds before anything else (and the value, which holds a password, is never echoed).
+    try {
+      parseCreds(opts.creds);
+    } catch (e) {
+      io.stderr(`imgpolicy: --creds: ${(e as Error).message}\n`);
+      return EXIT.usage;
+    }
+  }
   const failOn = new Set((opts.failOn ?? []).flatMap((v) => v.split(',')).map((v) => v.trim()).filter((v) => v !== ''));
   for (const f of failOn) {
     if (!(FAIL_ON as readonly string[]).includes(f)) {
@@ -157,32 +182,51 @@ export async function runVerify(images: string[], opts: VerifyOptions, pe: Proce
   const requests: ImageRequest[] = [];
   for (const input of images) requests.push({ input, evaluate: input, ...(opts.namespace !== undefined ? { namespace: opts.namespace } : {}) });
   let manifestFiles: string[] = [];
-  let skippedDocs: string[] = [];
+  let problems: ManifestProblem[] = [];
+  let ignoredDocs: string[] = [];
+  if (opts.fromFile === '-' && opts.manifests?.includes('-')) {
+    io.stderr('standard input can be read once: use "-" with only one of --from-file and -f\n');
+    return EXIT.usage;
+  }
   try {
     if (opts.fromFile !== undefined) {
-      const text = opts.fromFile === '-' ? await (io.readStdin?.() ?? Promise.resolve('')) : await readFile(resolve(pe.cwd, opts.fromFile), 'utf8');
+      const text = opts.fromFile === '-' ? await (io.readStdin?.() ?? Promise.resolve('')) : await readReferenceList(resolve(pe.cwd, opts.fromFile), opts.fromFile);
       for (const raw of text.split(/\r?\n/)) {
         const line = raw.replace(/\s+#.*$/, '').trim();
         if (line === '' || line.startsWith('#')) continue;
-        requests.push({ input: line, evaluate: line, ...(opts.namespace !== undefined ? { namespace: opts.namespace } : {}) });
+        // A list is what the cluster runs (`kubectl get pods … -o jsonpath`): read each as CRI-O pulls it, so that
+        // `name:tag@digest` (what --pin writes) is judged as `name@digest`, exactly as in a manifest.
+        const evaluate = hasTransport(line) ? line : criOReference(line).stripped ? criOReference(line).evaluate : line;
+        requests.push({ input: line, evaluate, ...(opts.namespace !== undefined ? { namespace: opts.namespace } : {}) });
       }
     }
     if (opts.manifests?.length) {
       // The YAML parser loads only when manifests are given.
       const { scanManifests } = await import('../k8s/manifests.js');
-      const scan = await scanManifests(opts.manifests, pe.cwd);
-      manifestFiles = scan.files;
-      skippedDocs = scan.skipped;
+      const scan = await scanManifests(opts.manifests, pe.cwd, {
+        ignoreKinds: new Set(opts.ignoreKind ?? []),
+        readStdin: () => io.readStdin?.() ?? Promise.resolve(''),
+      });
+      manifestFiles = scan.files.filter((f) => f !== '-');
+      problems = scan.problems;
+      ignoredDocs = scan.ignored;
+      const namespaceOf = manifestNamespaces(opts, pe);
       for (const o of scan.occurrences) {
         const { evaluate } = criOReference(o.image);
-        // kubectl's rule: the manifest's namespace, else the one given on the command line, else "default".
-        const namespace = o.namespace ?? opts.namespace ?? 'default';
-        requests.push({ input: o.image, evaluate, namespace, occurrence: o });
+        const { namespace, source } = await namespaceOf(o);
+        // Each place carries the namespace it is deployed to (the same image can go to several).
+        requests.push({ input: o.image, evaluate, namespace, namespaceSource: source, occurrence: { ...o, namespace }, architectures: o.architectures ?? 'all' });
       }
     }
   } catch (e) {
     io.stderr(`imgpolicy: ${e instanceof Error ? e.message : String(e)}\n`);
     return EXIT.usage;
+  }
+  if (requests.length === 0 && problems.length + ignoredDocs.length > 0) {
+    // Nothing could be read: still a complete report in the chosen format, carrying the errors.
+    const code = render([], { warnings: ignoredDocs, problems, skippedDocuments: ignoredDocs }, opts, pe, io);
+    if (problems.length === 0) io.stderr(`no container images evaluated in ${opts.manifests?.join(', ') ?? ''}\n`);
+    return problems.length === 0 ? EXIT.usage : code;
   }
   if (requests.length === 0) {
     io.stderr(opts.manifests?.length ? `no container images found in ${opts.manifests.join(', ')}\n` : 'no images given: name images, or use --from-file or -f/--manifests\n');
@@ -190,6 +234,10 @@ export async function runVerify(images: string[], opts: VerifyOptions, pe: Proce
   }
   if (opts.pin && !opts.manifests?.length) {
     io.stderr('--pin rewrites Kubernetes manifests: give them with -f/--manifests\n');
+    return EXIT.usage;
+  }
+  if (opts.pin && opts.manifests?.includes('-')) {
+    io.stderr('--pin rewrites manifest files: it cannot rewrite standard input (-f -)\n');
     return EXIT.usage;
   }
 
@@ -234,6 +282,11 @@ export async function runVerify(images: string[], opts: VerifyOptions, pe: Proce
       io.stderr('--pin cannot be combined with --baseline-policy/--baseline-policy-dir (what-if only compares verdicts)\n');
       return EXIT.usage;
     }
+    if (problems.length > 0) {
+      // A comparison of verdicts over manifests that were not all read would compare less than what is deployed.
+      for (const p of problems) io.stderr(`imgpolicy: ${describeProblem(p)}\n`);
+      return EXIT.usage;
+    }
     const { runWhatIf } = await import('../what-if.js');
     try {
       return await runWhatIf(requests, { ...opts, failOnNewlyAllowed: failOn.has('newly-allowed') }, pe, io);
@@ -271,26 +324,44 @@ export async function runVerify(images: string[], opts: VerifyOptions, pe: Proce
   // ---- notes
   const tagOnly = reports.filter((r) => verdictOf(r) === 'allowed' && isTagReference(r.evaluated ?? r.input) && !r.pin?.written);
   if (tagOnly.length > 0 && !opts.pin) {
+    const where = opts.output === 'text' ? 'printed above' : opts.output === 'json' ? "in each result's manifestDigest" : 'in the report';
+    const fromManifests = tagOnly.some((r) => (r.occurrences?.length ?? 0) > 0);
     notes.warnings.push(
       `${tagOnly.length} allowed image${tagOnly.length === 1 ? ' was' : 's were'} verified by tag only: a tag can be moved to other content between this check and the node's pull. ` +
-        `Deploy the digests printed above, or rerun with --pin to rewrite the manifests to name:tag@digest.`,
+        (fromManifests
+          ? `Deploy the digests ${where} (name@sha256:…), or rerun with --pin to rewrite the manifests to name:tag@digest.`
+          : `Deploy by digest (name@sha256:…, the digests ${where}).`),
     );
   }
   const unreadable = reports.filter((r) => verdictOf(r) === 'allowed' && r.manifestDigest === undefined);
   if (unreadable.length > 0) notes.warnings.push(`${unreadable.length} allowed image(s) have no known manifest digest (the manifest could not be read after the verdict)`);
-  if (skippedDocs.length > 0 && opts.output === 'text') {
-    notes.warnings.push(`${skippedDocs.length} manifest document(s) are not workloads and were not looked into: ${skippedDocs.slice(0, 5).join(', ')}${skippedDocs.length > 5 ? ', …' : ''}`);
+  notes.warnings.push(...ignoredDocs);
+  const shortNames = [...new Set(requests.filter((r) => r.occurrence && isShortName(r.input)).map((r) => r.input))];
+  if (shortNames.length > 0) {
+    notes.warnings.push(
+      `${shortNames.length} manifest image(s) are short names (${shortNames.slice(0, 5).join(', ')}${shortNames.length > 5 ? ', …' : ''}): they were evaluated as docker.io/…, but CRI-O resolves short names through the node's registries.conf (aliases, unqualified-search-registries), which can pull them from another registry. Write fully qualified names (registry/repository:tag).`,
+    );
   }
-  // A policy that does not load: skopeo's message, once per file, on stderr (each image also carries it).
-  const policyErrors = new Set<string>();
-  for (const r of reports) if (r.error?.kind === 'policy-format' || r.error?.kind === 'usage') policyErrors.add(describePolicyError(r.error));
-  for (const m of policyErrors) io.stderr(m + '\n');
+  // `name:tag@digest` as an argument: c/image refuses it (and so do we, with its words); say what CRI-O would pull.
+  for (const input of images) {
+    const crio = hasTransport(input) ? undefined : criOReference(input);
+    if (crio?.stripped) notes.warnings.push(`${input}: c/image refuses a tag and a digest together; CRI-O pulls it as ${crio.evaluate.replace(/^docker:\/\//, '')}: give that form (or use -f/--from-file, which read it as CRI-O does)`);
+  }
+  // A policy that does not load: skopeo's message, once per file, on stderr for machine formats (the text output
+  // already shows it, with its position, under each image it governs).
+  if (opts.output !== 'text') {
+    const policyErrors = new Set<string>();
+    for (const r of reports) if (r.error?.kind === 'policy-format' || r.error?.kind === 'usage') policyErrors.add(describePolicyError(r.error));
+    for (const m of policyErrors) io.stderr(m + '\n');
+  }
 
   // A finding beside the verdicts (never changing one): only manifests know namespaces and pull policies.
   notes.findings = opts.manifests?.length ? findCacheBypass(reports, opts.namespace ?? 'default') : [];
   notes.findingsFail = failOn.has('cache-bypass');
+  return render(reports, { ...notes, problems, skippedDocuments: ignoredDocs }, opts, pe, io);
+}
 
-  // ---- render
+function render(reports: ImageReport[], notes: RunNotes, opts: VerifyOptions, pe: ProcessEnv, io: CLIIO): number {
   switch (opts.output as OutputFormat) {
     case 'json':
       io.stdout(renderJSON(reports, notes));
@@ -305,10 +376,50 @@ export async function runVerify(images: string[], opts: VerifyOptions, pe: Proce
       io.stdout(renderText(reports, io.chalk, notes));
   }
   if (opts.output !== 'text') for (const w of notes.warnings) io.stderr(`warning: ${w}\n`);
+  // On stderr in every format (the text report lists them again under its summary).
+  for (const p of notes.problems ?? []) io.stderr(`imgpolicy: ${describeProblem(p)}\n`);
   if (pe.env['GITHUB_ACTIONS'] === 'true') io.stderr(renderGitHubAnnotations(reports, notes));
-  const codes = reports.map((r) => r.exitCode);
-  if (notes.findingsFail && notes.findings.length > 0) codes.push(EXIT.rejected);
+  // A manifest that was not read is never a pass, whatever the images that were read say.
+  const codes = [...reports.map((r) => r.exitCode), ...((notes.problems ?? []).length > 0 ? [EXIT.usage] : [])];
+  if (notes.findingsFail && (notes.findings?.length ?? 0) > 0) codes.push(EXIT.rejected);
   return combineExitCodes(codes);
+}
+
+/**
+ * kubectl's namespace for an object: its metadata.namespace ("" counts as none), else --namespace, else the current
+ * kubeconfig context's namespace, else "default". The kubeconfig is read once, and only when needed.
+ */
+function manifestNamespaces(opts: VerifyOptions, pe: ProcessEnv): (o: ImageOccurrence) => Promise<{ namespace: string; source: string }> {
+  let fromContext: Promise<ContextNamespace> | undefined;
+  return async (o) => {
+    if (o.namespace !== undefined) return { namespace: o.namespace, source: `metadata.namespace in ${o.file}` };
+    if (opts.namespace !== undefined && opts.namespace !== '') return { namespace: opts.namespace, source: '--namespace' };
+    fromContext ??= import('../k8s/kubeconfig.js').then((m) => m.kubeconfigNamespace(pe));
+    const c = await fromContext;
+    return c.namespace !== undefined ? { namespace: c.namespace, source: c.from } : { namespace: 'default', source: `"default" (${c.from}: no namespace)` };
+  };
+}
+
+/** A reference without a registry host (`nginx:1.25`, `team/app`): its registry is the node's to choose. */
+function isShortName(image: string): boolean {
+  const slash = image.indexOf('/');
+  if (slash === -1) return true;
+  const first = image.slice(0, slash);
+  return !(first.includes('.') || first.includes(':') || first === 'localhost');
+}
+
+/** `--from-file`: Go's wording for a list that cannot be read, not Node's (`ENOENT: …`). */
+async function readReferenceList(path: string, asGiven: string): Promise<string> {
+  try {
+    return await readFile(path, 'utf8');
+  } catch (e) {
+    // Reading a directory fails in read(2), not open(2), in Go.
+    throw new Error(`--from-file: ${pathError((e as NodeJS.ErrnoException).code === 'EISDIR' ? 'read' : 'open', asGiven, e).message}`);
+  }
+}
+
+function hasTransport(input: string): boolean {
+  return /^(docker|dir|oci|oci-archive|docker-archive|containers-storage|docker-daemon|sif|tarball|atomic):/.test(input);
 }
 
 function isTagReference(input: string): boolean {
@@ -348,9 +459,12 @@ async function pinReports(
       continue;
     }
     if (ref.digest !== undefined) continue; // already pinned: what was verified is what the node pulls
-    const evaluate = `docker://${ref.name()}@${r.manifestDigest}`;
+    // A list is pinned as the list: each node still pulls its own platform's instance, and each was evaluated.
+    const evaluate = `docker://${ref.name()}@${r.listDigest ?? r.manifestDigest}`;
     want.set(r, evaluate);
-    requests.push({ input: evaluate, evaluate, ...(r.namespace !== undefined ? { namespace: r.namespace } : {}) });
+    const occ = r.occurrences ?? [];
+    const architectures = occ.some((o) => o.architectures === undefined) ? ('all' as const) : [...new Set(occ.flatMap((o) => o.architectures ?? []))];
+    requests.push({ input: evaluate, evaluate, ...(r.namespace !== undefined ? { namespace: r.namespace } : {}), architectures });
   }
   if (requests.length === 0) return reports;
   const { onTrace: _t, onProgress: _p, ...quiet } = batch;
@@ -363,14 +477,18 @@ async function pinReports(
     if (!evaluate) return r;
     const p = byRef.get(`${evaluate}\0${r.policyPath ?? ''}`);
     const allowed = p?.result?.allowed === true;
-    if (allowed) for (const o of r.occurrences ?? []) if (o.style !== 'block') edits.push({ occurrence: o, pinned: pinnedReference(o.image, r.manifestDigest!) });
+    // A block scalar is not rewritten (its bytes are not one token): say so rather than claim it was pinned.
+    const blocks = (r.occurrences ?? []).filter((o) => o.style === 'block');
+    if (allowed) for (const o of r.occurrences ?? []) if (o.style !== 'block') edits.push({ occurrence: o, pinned: pinnedReference(o.image, r.listDigest ?? r.manifestDigest!) });
     const pin: PinOutcome = {
       reference: evaluate.replace(/^docker:\/\//, ''),
       allowed,
       ...(p && !allowed ? { message: (p.error ?? p.result?.error)?.message ?? 'not allowed' } : {}),
-      written: allowed,
+      ...(allowed && blocks.length > 0 ? { message: `not rewritten at ${blocks.map((o) => `${o.file}:${o.line}`).join(', ')}: a block scalar (write the image as a plain or quoted scalar)` } : {}),
+      written: allowed && blocks.length === 0,
     };
     if (!allowed) notes.warnings.push(`${r.input} was not pinned: as ${pin.reference} (what CRI-O pulls once pinned) it is not allowed: ${pin.message}`);
+    else if (blocks.length > 0) notes.warnings.push(`${r.input} was not pinned ${pin.message}`);
     return { ...r, pin };
   });
   try {

@@ -5,8 +5,9 @@
  * Only the scalar's own bytes change; comments, ordering, anchors and formatting stay as they were, because a
  * reviewer must be able to read the diff as "these image lines gained a digest" and nothing else.
  */
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
-import { dirname, join, relative } from 'node:path';
+import { randomBytes } from 'node:crypto';
+import { chmod, mkdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { basename, dirname, join, relative } from 'node:path';
 import type { ImageOccurrence } from './manifests.js';
 
 export interface PinEdit {
@@ -72,8 +73,27 @@ export async function writePinnedFiles(
     const text = await readFile(abs, 'utf8');
     const target = where.inPlace ? abs : join(where.outDir, relative(where.baseDir, abs).replace(/^(\.\.[/\\])+/, ''));
     await mkdir(dirname(target), { recursive: true });
-    await writeFile(target, applyPins(text, list));
+    const out = applyPins(text, list);
+    if (where.inPlace) await replaceAtomically(abs, out);
+    else await writeFile(target, out);
     written.push(target);
   }
   return written;
+}
+
+/**
+ * A crash or a full disk mid-write must not truncate the user's manifest: write a temporary file in the same
+ * directory (same file system, so the rename is atomic), give it the original's mode, then rename it over.
+ */
+async function replaceAtomically(file: string, text: string): Promise<void> {
+  const { mode } = await stat(file);
+  const tmp = join(dirname(file), `.${basename(file)}.imgpolicy-${randomBytes(6).toString('hex')}.tmp`);
+  try {
+    await writeFile(tmp, text, { mode: mode & 0o7777, flag: 'wx' });
+    await chmod(tmp, mode & 0o7777); // writeFile's mode is filtered by the umask
+    await rename(tmp, file);
+  } catch (e) {
+    await rm(tmp, { force: true });
+    throw e;
+  }
 }

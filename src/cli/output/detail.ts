@@ -1,5 +1,5 @@
 import { errorHint } from './error-hints.js';
-import { errorOf, reasonAndMessage, scopeLabel, type ImageReport } from './result.js';
+import { errorOf, reasonAndMessage, scopeLabel, verdictOf, type ImageReport } from './result.js';
 
 /** The explanation as plain lines (no colour), for JUnit failure bodies, SARIF messages and annotations. */
 export function plainDetail(r: ImageReport): string {
@@ -12,7 +12,7 @@ export function plainDetail(r: ImageReport): string {
   if (r.manifestDigest) lines.push(`manifest digest: ${r.manifestDigest}`);
   const x = r.explanation;
   if (x) {
-    let d = `decided by ${x.policyPath ?? r.policyPath ?? 'the policy'}: ${scopeLabel(x.scope)}`;
+    let d = `${verdictOf(r) === 'error' ? 'policy that would apply:' : 'decided by'} ${x.policyPath ?? r.policyPath ?? 'the policy'}: ${scopeLabel(x.scope)}`;
     if (x.requirement) d += `, requirement ${x.requirement.index} (${x.requirement.type}${x.requirement.line ? `, line ${x.requirement.line}` : ''})`;
     lines.push(d);
     for (const l of x.expected) lines.push(`expected: ${l}`);

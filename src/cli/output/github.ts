@@ -19,6 +19,7 @@ export function renderGitHubAnnotations(reports: readonly ImageReport[], notes: 
     if (occ.length === 0) out += `::error title=${prop(title)}::${data(msg)}\n`;
     for (const o of occ) out += `::error file=${prop(o.file)},line=${o.line},col=${o.column},title=${prop(title)}::${data(msg)}\n`;
   }
+  for (const p of notes.problems ?? []) out += `::error file=${prop(p.file)},line=${p.line},col=${p.column},title=manifest not read::${data(p.message)}\n`;
   for (const f of notes.findings ?? []) {
     const level = notes.findingsFail ? 'error' : 'warning';
     for (const e of f.exposed) out += `::${level} file=${prop(e.occurrence.file)},line=${e.occurrence.line},col=${e.occurrence.column},title=${prop(`cache bypass: ${f.image}`)}::${data(findingText(f))}\n`;

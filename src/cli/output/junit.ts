@@ -1,4 +1,5 @@
 import { plainDetail } from './detail.js';
+import { describeProblem } from '../k8s/problem.js';
 import { findingsJUnitSuite } from './findings.js';
 import { attr, junitOpen, occurrenceCaseName, suiteOpen, text } from './junit-xml.js';
 import { errorClass, errorOf, kubeletReason, verdictOf, type ImageReport, type RunNotes } from './result.js';
@@ -39,11 +40,26 @@ export function renderJUnit(reports: readonly ImageReport[], now: Date = new Dat
     });
   }
   const count = (cases: Case[], v: string) => cases.filter((c) => verdictOf(c.report) === v).length;
+  // Manifests that were not read (refused, unparsable) and run warnings are test cases too: a CI that reads only
+  // this file must see them, and a report must never be empty.
+  const problems = notes.problems ?? [];
+  const skippedDocs = notes.skippedDocuments ?? [];
+  const extra = problems.length + skippedDocs.length;
   const all = [...suites.values()].flat();
   const time = (cases: Case[]) => cases.reduce((t, c) => t + c.seconds, 0).toFixed(3);
-  const findings = findingsJUnitSuite(notes, suites.size, now);
-  let out = junitOpen('imgpolicy verify', { tests: all.length + findings.tests, failures: count(all, 'rejected') + findings.failures, errors: count(all, 'error'), time: time(all) });
+  const findings = findingsJUnitSuite(notes, suites.size + (extra > 0 ? 1 : 0), now);
+  let out = junitOpen('imgpolicy verify', { tests: all.length + extra + findings.tests, failures: count(all, 'rejected') + findings.failures, errors: count(all, 'error') + problems.length, time: time(all) });
   let id = 0;
+  if (extra > 0) {
+    out += `  <testsuite name="manifests" id="${id++}" tests="${extra}" failures="0" errors="${problems.length}" skipped="${skippedDocs.length}" time="0.000" timestamp="${now.toISOString().replace(/\.\d{3}Z$/, '')}" hostname="imgpolicy">\n`;
+    for (const p of problems) {
+      out += `    <testcase name="${attr(`${p.file}:${p.line}`)}" classname="imgpolicy.manifests" time="0.000">\n      <error message="${attr(p.message)}" type="ManifestNotRead">${text(describeProblem(p))}</error>\n    </testcase>\n`;
+    }
+    for (const w of skippedDocs) {
+      out += `    <testcase name="${attr(w.slice(0, 80))}" classname="imgpolicy.warnings" time="0.000">\n      <skipped message="${attr(w)}"/>\n    </testcase>\n`;
+    }
+    out += '  </testsuite>\n';
+  }
   for (const [name, cases] of suites) {
     out += suiteOpen(name, id++, now, { tests: cases.length, failures: count(cases, 'rejected'), errors: count(cases, 'error'), time: time(cases) });
     for (const c of cases) {

@@ -2,6 +2,7 @@ import { ERROR_KINDS, type ImgpolicyError } from '../../errors.js';
 import type { EvaluationResult, ScopeMatch } from '../../evaluate/index.js';
 import type { TraceEvent } from '../../trace.js';
 import type { ImageOccurrence } from '../k8s/manifests.js';
+import type { ManifestProblem } from '../k8s/problem.js';
 import type { FindingsNotes } from './findings.js';
 
 /** A configuration-mistake hint, beside (never instead of) containers/image's message. */
@@ -57,6 +58,17 @@ export interface ImageReport {
   readonly traceEvents?: readonly TraceEvent[];
   /** Wall time of the evaluation, for JUnit. */
   readonly seconds?: number;
+  /** When the reference names a manifest list: its digest (what `--pin` writes). */
+  readonly listDigest?: string;
+  /** For manifest images of a list: the verdict on each platform a node may pull (the report's verdict is the worst). */
+  readonly platforms?: readonly PlatformOutcome[];
+}
+
+export interface PlatformOutcome {
+  readonly platform: string;
+  readonly digest: string;
+  readonly verdict: Verdict;
+  readonly message?: string;
 }
 
 export type Verdict = 'allowed' | 'rejected' | 'error';
@@ -115,5 +127,9 @@ export function summarize(reports: readonly ImageReport[]): Summary {
 /** Run-level notes every formatter shows (tag-only verification, pins written, skipped documents). */
 export interface RunNotes extends FindingsNotes {
   readonly warnings: readonly string[];
+  /** Manifest documents or constructs that were not read (refused, unparsable): errors in every format. */
+  readonly problems?: readonly ManifestProblem[];
+  /** Manifest places knowingly not evaluated (--ignore-kind): also in `warnings`; JUnit and SARIF list them too. */
+  readonly skippedDocuments?: readonly string[];
   readonly pinnedFiles?: readonly string[];
 }

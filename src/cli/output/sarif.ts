@@ -35,8 +35,38 @@ export const SARIF_RULES = [
   },
 ] as const;
 
+/** Manifest rules, after the cache-bypass finding's IMGPOLICY4 (rule indices follow the driver's `rules` order). */
+const MANIFEST_RULES = [
+  {
+    id: 'IMGPOLICY5',
+    name: 'ManifestNotRead',
+    shortDescription: { text: 'A manifest, document or construct was not read (refused or unparsable); its images were not evaluated' },
+    fullDescription: { text: 'imgpolicy refuses what kubectl could read differently; nothing it did not read is ever treated as allowed.' },
+    defaultConfiguration: { level: 'error' },
+  },
+  {
+    id: 'IMGPOLICY6',
+    name: 'ManifestPlaceIgnored',
+    shortDescription: { text: 'A container-like object in a document of an --ignore-kind kind was not evaluated' },
+    defaultConfiguration: { level: 'warning' },
+  },
+] as const;
+
 export function renderSARIF(reports: readonly ImageReport[], version: string, notes: RunNotes = { warnings: [] }): string {
   const results: unknown[] = [];
+  const manifestRule = (i: 0 | 1) => ({ ruleId: MANIFEST_RULES[i].id, ruleIndex: SARIF_RULES.length + 1 + i });
+  for (const p of notes.problems ?? []) {
+    results.push({
+      ...manifestRule(0),
+      level: 'error',
+      message: { text: p.message },
+      locations: [{ physicalLocation: { artifactLocation: { uri: p.file.split('\\').join('/') }, region: { startLine: p.line, startColumn: p.column } } }],
+      partialFingerprints: { manifestProblem: `${p.file}:${p.message}` },
+    });
+  }
+  for (const w of notes.skippedDocuments ?? []) {
+    results.push({ ...manifestRule(1), level: 'warning', message: { text: w }, locations: [{ logicalLocations: [{ name: 'imgpolicy', kind: 'resource' }] }] });
+  }
   for (const r of reports) {
     const v = verdictOf(r);
     if (v === 'allowed') continue;
@@ -89,11 +119,11 @@ export function renderSARIF(reports: readonly ImageReport[], version: string, no
             name: 'imgpolicy',
             version,
             informationUri: 'https://github.com/containers/image/blob/main/docs/containers-policy.json.5.md',
-            rules: [...SARIF_RULES, CACHE_BYPASS_RULE],
+            rules: [...SARIF_RULES, CACHE_BYPASS_RULE, ...MANIFEST_RULES],
           },
         },
         results,
-        invocations: [{ executionSuccessful: reports.every((r) => verdictOf(r) !== 'error') }],
+        invocations: [{ executionSuccessful: reports.every((r) => verdictOf(r) !== 'error') && (notes.problems ?? []).length === 0 }],
       },
     ],
   };

@@ -1,4 +1,5 @@
 import type { ChalkInstance } from 'chalk';
+import { describeProblem } from '../k8s/problem.js';
 import { errorHint } from './error-hints.js';
 import { renderFindingsText } from './findings.js';
 import { errorOf, kubeletReason, occurrenceLabel, scopeLabel, summarize, verdictOf, type ImageReport, type RunNotes } from './result.js';
@@ -16,17 +17,23 @@ export function renderText(reports: readonly ImageReport[], c: ChalkInstance, no
     const digest = r.manifestDigest ? c.dim(`  ${r.manifestDigest}${r.digestVerified === false && v === 'allowed' ? ' (no signature checked)' : ''}`) : '';
     out += `${mark}  ${r.input}${digest}\n`;
     if (r.evaluated) out += c.dim(`    evaluated as ${r.evaluated} (CRI-O pulls name:tag@digest by digest)\n`);
+    if (r.platforms && r.platforms.length > 0) {
+      out += c.dim(`    manifest list ${r.listDigest ?? ''}: ${r.platforms.map((p) => `${p.platform} ${p.verdict}`).join(', ')}\n`);
+    }
     const e = errorOf(r);
     if (e) {
       const reason = kubeletReason(e);
       out += `    ${reason ? c.red(reason + ': ') : ''}${e.message}\n`;
       const hint = errorHint(e.message);
       if (hint) out += c.yellow(`    hint: ${hint}\n`);
+      const at = (e as { position?: { path: string; line: number; column: number } }).position;
+      if (at) out += c.dim(`    at ${at.path} (line ${at.line}, column ${at.column})\n`);
     }
     const policyNote = r.policySource === 'namespace' ? ` (namespace ${r.namespace} policy)` : r.namespace !== undefined && r.policySource === 'global' ? ` (no policy for namespace ${r.namespace}: global policy)` : '';
     const x = r.explanation;
     if (x) {
-      let line = `    decided by ${x.policyPath ?? r.policyPath ?? 'the policy'}${policyNote}: ${scopeLabel(x.scope)}`;
+      // An error decided nothing: name the policy that would have decided.
+      let line = `    ${v === 'error' ? 'policy that would apply:' : 'decided by'} ${x.policyPath ?? r.policyPath ?? 'the policy'}${policyNote}: ${scopeLabel(x.scope)}`;
       if (x.requirement) line += `, requirement ${x.requirement.index} (${x.requirement.type}${x.requirement.line ? `, line ${x.requirement.line}` : ''})`;
       out += c.dim(line) + '\n';
       x.expected.forEach((l, i) => (out += `    ${i === 0 ? 'expected:' : '         '} ${l}\n`));
@@ -54,5 +61,6 @@ export function renderText(reports: readonly ImageReport[], c: ChalkInstance, no
   out += renderFindingsText(notes, c);
   for (const f of notes.pinnedFiles ?? []) out += c.dim(`pinned manifest written: ${f}\n`);
   for (const w of notes.warnings) out += c.yellow(`warning: ${w}\n`);
+  for (const p of notes.problems ?? []) out += c.red(`error: ${describeProblem(p)}\n`);
   return out;
 }

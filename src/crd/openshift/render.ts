@@ -130,6 +130,8 @@ export function renderNodeFiles(resources: readonly ImagePolicyResource[], opts:
   } catch (e) {
     throw new CrdError(`${basePath}: error decoding policy json: ${(e as Error).message}`);
   }
+  // JSON.parse-ok: re-read only to re-render a policy that parsePolicy (c/image's paranoid decoder: no duplicate or
+  // unknown keys) has just accepted, so JSON.parse sees the same members
   const base = JSON.parse(baseText) as { default?: unknown; transports?: Record<string, Record<string, unknown[]>> };
   const clusterOrigins: ScopeOrigins = new Map();
   let policyJson: string;

@@ -134,10 +134,12 @@ export function convertPolicyController(resources: readonly Resource[], secrets:
       report.push({ path: `${label} ${path}`, effect, message, images, dropped });
 
     const scopes: string[] = [];
+    const widened: { n: number; glob: string; where: string }[] = [];
     globs.forEach((g, n) => {
       const m = globToScope(g);
       if (!scopes.includes(m.scope)) scopes.push(m.scope);
       const where = m.scope === '' ? 'the docker transport default ("")' : `scope ${JSON.stringify(m.scope)}`;
+      if (m.relation === 'wider') widened.push({ n, glob: g, where });
       if (m.relation === 'wider') line(`spec.images[${n}].glob`, 'wider', `${JSON.stringify(g)} → ${where}, which is wider: ${m.detail}`);
       else if (m.relation === 'matches-nothing') line(`spec.images[${n}].glob`, 'stricter', `${JSON.stringify(g)} → ${where}: ${m.detail}`);
       else if (m.detail) line(`spec.images[${n}].glob`, 'note', `${JSON.stringify(g)} → ${where}: ${m.detail}`);
@@ -246,6 +248,11 @@ export function convertPolicyController(resources: readonly Resource[], secrets:
     if (acceptAll) {
       requirement = { type: 'insecureAcceptAnything' };
       for (const alt of alternatives) line(alt.path, 'note', 'another authority is static: pass, so this one does not change the verdict');
+      // A wider scope is safe for a restriction, not for an acceptance: the glob's limit is a restriction that is lost
+      // (unless images no policy matches are allowed anyway; other policies' scopes inside this one still AND).
+      if (opts.noMatch !== 'allow')
+        for (const w of widened)
+          line(`spec.images[${w.n}].glob`, 'looser', `static: pass on ${w.where}: images there that ${JSON.stringify(w.glob)} does not match, and no other policy matches, are accepted without any check where policy-controller rejects them (no-match deny)`);
     } else if (alternatives.length === 0) {
       requirement = { type: 'reject' };
       if (!hasFail) line('spec.authorities', 'stricter', 'no authority could be expressed: every image this policy matches is rejected');

@@ -3,11 +3,12 @@ import type { BundleAttachment, ImageSource, SigstoreSignature } from '../../ima
 import type { SigstoreSignedRequirement } from '../../policy/index.js';
 import type { VerifiedPayload } from '../../signature/types.js';
 import { Trace } from '../../trace.js';
+import { COSIGN_SIMPLESIGNING } from '../../manifest/index.js';
 import { checkPayloadAgainstImage, firstAcceptedSignature, withPayload } from '../signatures.js';
 import type { BundleReport, EvaluationContext, RequirementOutcome, SignatureOutcome } from '../types.js';
 
 /** The only MIME type c/image treats as a signature among sigstore attachments (others are attestations etc.). */
-export const COSIGN_SIGNATURE_MIME_TYPE = 'application/vnd.dev.cosign.simplesigning.v1+json';
+export const COSIGN_SIGNATURE_MIME_TYPE = COSIGN_SIMPLESIGNING;
 
 type Candidate = { kind: 'legacy'; sig: SigstoreSignature } | { kind: 'bundle'; att: BundleAttachment };
 

@@ -8,11 +8,15 @@
  */
 
 const ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/';
-const DECODE_MAP: Int16Array = (() => {
+/** base64.URLEncoding's alphabet (RFC 4648 §5): `-` and `_` instead of `+` and `/`. */
+const URL_ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_';
+const decodeMap = (alphabet: string): Int16Array => {
   const m = new Int16Array(256).fill(-1);
-  for (let i = 0; i < ALPHABET.length; i++) m[ALPHABET.charCodeAt(i)] = i;
+  for (let i = 0; i < alphabet.length; i++) m[alphabet.charCodeAt(i)] = i;
   return m;
-})();
+};
+const STD_DECODE_MAP = decodeMap(ALPHABET);
+const URL_DECODE_MAP = decodeMap(URL_ALPHABET);
 const PAD = 0x3d; // '='
 const NL = 0x0a;
 const CR = 0x0d;
@@ -23,8 +27,12 @@ export class GoBase64Error extends Error {
   }
 }
 
-/** Decodes Go-style; accepts a string (its UTF-8 bytes, as Go sees them) or bytes. */
-export function goBase64Decode(input: string | Uint8Array): Uint8Array {
+/**
+ * Decodes Go-style; accepts a string (its UTF-8 bytes, as Go sees them) or bytes. `url`: base64.URLEncoding
+ * (same rules, URL alphabet), which libtrust's joseBase64UrlDecode uses after re-adding the padding.
+ */
+export function goBase64Decode(input: string | Uint8Array, opts: { url?: boolean } = {}): Uint8Array {
+  const DECODE_MAP = opts.url ? URL_DECODE_MAP : STD_DECODE_MAP;
   const src = typeof input === 'string' ? Buffer.from(input, 'utf8') : input;
   const out: number[] = [];
   let si = 0;

@@ -1,10 +1,7 @@
+import { SIGSTORE_BUNDLE_TYPES } from '../../manifest/index.js';
+
 /** The sigstore bundle media types (protobuf-specs), oldest first. cosign v3 writes the last one. */
-export const BUNDLE_MEDIA_TYPES = [
-  'application/vnd.dev.sigstore.bundle+json;version=0.1',
-  'application/vnd.dev.sigstore.bundle+json;version=0.2',
-  'application/vnd.dev.sigstore.bundle+json;version=0.3',
-  'application/vnd.dev.sigstore.bundle.v0.3+json',
-] as const;
+export const BUNDLE_MEDIA_TYPES = SIGSTORE_BUNDLE_TYPES;
 
 export function isBundleMediaType(mt: string | undefined): boolean {
   return mt !== undefined && (BUNDLE_MEDIA_TYPES as readonly string[]).includes(mt);

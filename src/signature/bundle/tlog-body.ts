@@ -19,6 +19,7 @@ function fromBase64PEM(s: unknown): Uint8Array | undefined {
 export function loggedVerifiers(canonicalizedBody: Uint8Array): { kind: string; version: string; verifiers: Uint8Array[] } {
   let body: Record<string, unknown>;
   try {
+    // JSON.parse-ok: bundle tlog body: beyond c/image; sigstore-js semantics (c/image's hashedrekord body goes through go/encoding/json)
     body = JSON.parse(Buffer.from(canonicalizedBody).toString('utf8')) as Record<string, unknown>;
   } catch {
     return { kind: '', version: '', verifiers: [] };

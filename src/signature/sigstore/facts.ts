@@ -49,6 +49,7 @@ export function sigstoreSignatureFacts(sig: SigstoreSignature): SigstoreSignatur
     annotations: Object.keys(ann).sort(),
   };
   try {
+    // JSON.parse-ok: inspect's best-effort display of an UNVERIFIED payload; verdicts read payloads with signature/payload.ts
     const p = JSON.parse(Buffer.from(sig.payload).toString('utf8')) as {
       critical?: { identity?: { 'docker-reference'?: unknown }; image?: { 'docker-manifest-digest'?: unknown } };
     };
@@ -96,6 +97,7 @@ export function sigstoreSignatureFacts(sig: SigstoreSignature): SigstoreSignatur
   const setText = ann[SIGSTORE_SET_ANNOTATION];
   if (setText !== undefined) {
     try {
+      // JSON.parse-ok: inspect's best-effort display of an UNVERIFIED SET; verdicts read SETs through go/encoding/json
       const set = JSON.parse(setText) as { Payload?: { integratedTime?: unknown; logIndex?: unknown; logID?: unknown } };
       const p = set?.Payload ?? {};
       const t = typeof p.integratedTime === 'number' ? p.integratedTime : undefined;

@@ -79,6 +79,13 @@ describe('imgpolicy render (policy-controller)', () => {
     expect(JSON.parse(JSON.parse(none.stdout).files['containers/policy.json']).transports.docker['ghcr.io/o']).toEqual([{ type: 'reject' }]);
   });
 
+  test('--strict exits 1 when static: pass lands on a scope wider than its glob', async () => {
+    writeFileSync(join(dir, 'pass.yaml'), pcCip({ images: [{ glob: 'ghcr.io/o/app-*' }], authorities: [{ static: { action: 'pass' } }] }));
+    const r = await runCLI(['render', '--strict', 'pass.yaml'], { cwd: dir });
+    expect(r.stdout).toContain('LOOSER   ClusterImagePolicy/p spec.images[0].glob');
+    expect(r.code).toBe(1);
+  });
+
   test('both sources at once are refused', async () => {
     writeFileSync(join(dir, 'mixed.yaml'), `${ocp(['quay.io/a'])}\n---\n${pcCip({ images: [{ glob: '**' }], authorities: [{ static: { action: 'pass' } }] })}\n`);
     const r = await runCLI(['render', 'mixed.yaml'], { cwd: dir });

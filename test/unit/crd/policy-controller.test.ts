@@ -66,6 +66,22 @@ describe('convertPolicyController', () => {
     expect(p.transports.docker['a.io/f']).toEqual([{ type: 'reject' }]);
   });
 
+  test('static pass on a scope wider than its glob is reported as looser and dropped (so --strict fails)', () => {
+    // regist*.io/** has no scope of its own: the acceptance lands on the whole docker transport, so every image —
+    // not only those policy-controller's glob matches — is accepted without any check.
+    const r = convert([cip('pass', { images: [{ glob: 'regist*.io/**' }], authorities: [{ static: { action: 'pass' } }] })]);
+    expect(policyOf(r).transports.docker['']).toEqual([{ type: 'insecureAcceptAnything' }]);
+    const line = r.report.find((l) => l.path === 'ClusterImagePolicy/pass spec.images[0].glob' && l.effect === 'looser');
+    expect(line).toMatchObject({ dropped: true, images: 'regist*.io/**' });
+    expect(line!.message).toContain('accepted without any check');
+    // An exactly expressed glob adds no such line.
+    const exact = convert([cip('pass', { images: [{ glob: 'ghcr.io/**' }], authorities: [{ static: { action: 'pass' } }] })]);
+    expect(exact.report.filter((l) => l.effect === 'looser')).toEqual([]);
+    // With --on-no-match allow, policy-controller allows those images anyway: nothing is looser.
+    const allow = convert([cip('pass', { images: [{ glob: 'regist*.io/**' }], authorities: [{ static: { action: 'pass' } }] })], { noMatch: 'allow' });
+    expect(allow.report.filter((l) => l.effect === 'looser')).toEqual([]);
+  });
+
   test('what cannot be expressed is named with its path and never becomes an acceptance', () => {
     const r = convert([
       cip('warn', { mode: 'warn', images: [{ glob: 'a.io/w/**' }], authorities: [{ key: { data: KEY1 } }] }),

@@ -1,5 +1,5 @@
 import { describe, expect, test } from '@jest/globals';
-import { createHash } from 'node:crypto';
+import { createHash, generateKeyPairSync } from 'node:crypto';
 import { manifestDigest, manifestMatchesDigest } from '../../../src/image/index.js';
 
 /**
@@ -32,7 +32,9 @@ describe('manifest digest follows c/image GuessMIMEType', () => {
   test('a real signed schema-1 manifest is digested without its signatures', () => {
     const body = '{\n   "schemaVersion": 1,\n   "name": "a/b",\n   "fsLayers": []';
     const tail = '\n}';
-    const sig = { protected: b64url(JSON.stringify({ formatLength: body.length, formatTail: b64url(tail) })), signature: 'x' };
+    // libtrust parses every block's header and JWK (c/image crashes on a block without one), so a real-shaped key.
+    const jwk = generateKeyPairSync('ec', { namedCurve: 'prime256v1' }).publicKey.export({ format: 'jwk' });
+    const sig = { header: { jwk, alg: 'ES256' }, protected: b64url(JSON.stringify({ formatLength: body.length, formatTail: b64url(tail) })), signature: 'x' };
     const signed = `${body},\n   "signatures": ${JSON.stringify([sig])}${tail}`;
     expect(manifestDigest(new TextEncoder().encode(signed))).toBe(sha(body + tail));
   });

@@ -7,6 +7,7 @@ import { describe, expect, test } from '@jest/globals';
 import { EvaluationError, PolicyFormatError } from '../../../src/errors.js';
 import { defaultPolicyPath, loadPolicyFile, parsePolicy } from '../../../src/policy/parse.js';
 import type { Policy } from '../../../src/policy/types.js';
+import { CONTAINERS_IMAGE_FIXTURES, sharedPresent } from '../../helpers/shared.js';
 
 /** A policy whose only default requirement is `req` (written on line 3, starting at column 5). */
 const withDefault = (req: string): string => `{\n  "default": [\n    ${req}\n  ]\n}`;
@@ -204,14 +205,11 @@ describe('parsePolicy accepts what containers/image accepts', () => {
   });
 });
 
-const FIXTURE = '/work/shared/fixtures/containers-image/policy.json';
+const FIXTURE = join(CONTAINERS_IMAGE_FIXTURES, 'policy.json');
 
 describe('upstream fixture', () => {
   test('containers/image signature/fixtures/policy.json parses', () => {
-    if (!existsSync(FIXTURE)) {
-      console.warn(`skipping: ${FIXTURE} is absent`);
-      return;
-    }
+    if (!sharedPresent(FIXTURE, 'the containers/image policy.json fixture')) return;
     const p = parsePolicy(readFileSync(FIXTURE));
     expect(p.default).toEqual([{ type: 'reject', location: { path: '$.default[0]', line: 3, column: 9 } }]);
     const docker = p.transports.get('docker')!;

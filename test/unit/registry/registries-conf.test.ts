@@ -160,13 +160,21 @@ describe('files: paths, drop-ins, blocked', () => {
     );
     expect(() => checkNotBlocked(c, 'z.com/x')).not.toThrow();
   });
-  test('explicit path (option, then CONTAINERS_REGISTRIES_CONF): missing is an error; drop-ins still read', async () => {
+  test('explicit path (option only; CONTAINERS_REGISTRIES_CONF is podman\'s and ignored): missing is an error; drop-ins still read', async () => {
     const missing = join(dir, 'nope.conf');
     await expect(loadRegistriesConf({ registriesConf: missing, homeDir: home, etcDir: etc, trace: new Trace() })).rejects.toThrow(
       `loading registries configuration "${missing}": open ${missing}: no such file or directory`,
     );
-    const paths = await registriesConfPaths({ homeDir: home, etcDir: etc, env: { CONTAINERS_REGISTRIES_CONF: '/x.conf', REGISTRIES_CONFIG_PATH: '/y.conf' } });
-    expect(paths).toMatchObject({ configPath: '/x.conf', explicit: true });
+    // c/image (skopeo, CRI-O) never reads these variables; the trace says they were ignored.
+    const env = { CONTAINERS_REGISTRIES_CONF: '/x.conf', REGISTRIES_CONFIG_PATH: '/y.conf' };
+    const paths = await registriesConfPaths({ homeDir: home, etcDir: etc, env });
+    expect(paths).toMatchObject({ configPath: join(etc, 'containers/registries.conf'), explicit: false });
+    const t = new Trace();
+    await loadRegistriesConf({ homeDir: home, etcDir: etc, env, trace: t });
+    expect(t.events.map((e) => e.message).filter((m) => m.startsWith('Ignoring '))).toEqual([
+      'Ignoring CONTAINERS_REGISTRIES_CONF="/x.conf": containers/image (skopeo, CRI-O) does not read it (podman does); use --registries-conf',
+      'Ignoring REGISTRIES_CONFIG_PATH="/y.conf": containers/image (skopeo, CRI-O) does not read it (podman does); use --registries-conf',
+    ]);
   });
   test('a per-user registries.conf replaces the system file and the system drop-ins', async () => {
     const h2 = join(dir, 'home2');

@@ -1,5 +1,5 @@
 /**
- * The real containers/image fixtures (/work/shared/fixtures/containers-image, read in place, never copied) with the
+ * The real containers/image fixtures (../shared/fixtures/containers-image, read in place, never copied) with the
  * verdicts their README states — real cosign, real public-good Fulcio/Rekor material and the upstream PKI chain.
  */
 import { describe, test, expect } from '@jest/globals';
@@ -14,10 +14,10 @@ import { unmarshalPEMToPublicKey } from '../../../src/go/crypto/keys.js';
 import { verifyRekorSET } from '../../../src/signature/sigstore/rekor-set.js';
 import { appendCertsFromPEM, type Certificate } from '../../../src/go/crypto/x509/parser.js';
 import { loadRequirement, testContext } from './sigstore-helpers.js';
+import { CONTAINERS_IMAGE_FIXTURES, sharedPresent } from '../../helpers/shared.js';
 
-const F = '/work/shared/fixtures/containers-image';
-const present = existsSync(join(F, 'README.md'));
-if (!present) console.warn(`skipping containers/image sigstore fixtures: ${F} is absent`);
+const F = CONTAINERS_IMAGE_FIXTURES;
+const present = sharedPresent(join(F, 'README.md'), 'containers/image sigstore fixtures');
 const d = present ? describe : describe.skip;
 
 const SIG = 'dev.cosignproject.cosign/signature';

@@ -7,14 +7,14 @@ import { parseSignatureBlob } from '../../../src/image/signature-blob.js';
 import type { SignedByRequirement } from '../../../src/policy/types.js';
 import { simpleSigningFacts, verifySimpleSigningSignature } from '../../../src/signature/simple-signing/index.js';
 import { Trace } from '../../../src/trace.js';
+import { CONTAINERS_IMAGE_FIXTURES, sharedPresent } from '../../helpers/shared.js';
 
 /**
- * containers/image's own GPG test material (gpg-made RSA keys, V3 and V4 signatures), read from /work/shared only —
+ * containers/image's own GPG test material (gpg-made RSA keys, V3 and V4 signatures), read from ../shared only —
  * never copied into this repository. Verdicts as its README states them.
  */
-const F = '/work/shared/fixtures/containers-image';
-const present = existsSync(join(F, 'README.md'));
-if (!present) console.warn(`skipping containers/image GPG fixture tests: ${F} is absent`);
+const F = CONTAINERS_IMAGE_FIXTURES;
+const present = sharedPresent(join(F, 'README.md'), 'containers/image GPG fixture tests');
 const d = present ? describe : describe.skip;
 
 const KEY_A = '08CD26E446E2E95249B7A405E932F44B23E8DD43';

@@ -10,7 +10,7 @@
  * for the cryptography (signature checks).
  */
 import { verify as nodeVerify, constants } from 'node:crypto';
-import { children, contents, decodeOID, formatRFC3339, parseOne, type ZonedTime } from '../../encoding/asn1.js';
+import { children, contents, decodeOID, formatRFC3339, parseOne, type TLV, type ZonedTime } from '../../encoding/asn1.js';
 import { goQuote } from '../../fmt.js';
 import { parseURL } from '../../net/url.js';
 import type { PublicKey } from '../keys.js';
@@ -81,27 +81,61 @@ function checkSignatureFrom(child: Certificate, parent: Certificate): string | u
   return alg.key === 'rsa' ? 'crypto/rsa: verification error' : alg.key === 'ecdsa' ? 'x509: ECDSA verification failure' : 'x509: Ed25519 verification failure';
 }
 
+const UNIMPLEMENTED = 'x509: cannot verify signature: algorithm unimplemented';
+const PSS_HASHES: Record<string, { hash: string; saltLength: number }> = {
+  '2.16.840.1.101.3.4.2.1': { hash: 'sha256', saltLength: 32 },
+  '2.16.840.1.101.3.4.2.2': { hash: 'sha384', saltLength: 48 },
+  '2.16.840.1.101.3.4.2.3': { hash: 'sha512', saltLength: 64 },
+};
+const OID_MGF1 = '1.2.840.113549.1.1.8';
+
+/**
+ * Go getSignatureAlgorithmFromAI for RSASSA-PSS: the parameters must be exactly one of three buckets — hash
+ * SHA-256/384/512 (parameters absent or NULL), MGF1 over the same hash, salt length equal to the hash length,
+ * trailer field 1 — or the algorithm is unknown ("algorithm unimplemented"), however the signature itself verifies.
+ */
+function pssParameters(params: Uint8Array | undefined): { hash: string; saltLength: number } | undefined {
+  if (!params) return undefined;
+  const absentOrNull = (rest: readonly TLV[]) =>
+    rest.length === 0 || (rest.length === 1 && rest[0]!.tag === 0x05 && rest[0]!.end === rest[0]!.contentStart);
+  const algorithmIdentifier = (explicit: TLV) => {
+    const ai = children(parseOne(contents(explicit)));
+    return { oid: decodeOID(ai[0]!), rest: ai.slice(1) };
+  };
+  const fields = children(parseOne(params));
+  let i = 0;
+  const take = (tag: number) => (fields[i]?.tag === tag ? fields[i++] : undefined);
+  const hashF = take(0xa0);
+  const mgfF = take(0xa1);
+  const saltF = take(0xa2);
+  const trailerF = take(0xa3);
+  if (!hashF || !mgfF || !saltF || i !== fields.length) return undefined;
+  const hash = algorithmIdentifier(hashF);
+  if (!absentOrNull(hash.rest)) return undefined;
+  const mgf = algorithmIdentifier(mgfF);
+  if (mgf.oid !== OID_MGF1 || mgf.rest.length !== 1) return undefined;
+  const mgfHashAI = children(mgf.rest[0]!);
+  if (decodeOID(mgfHashAI[0]!) !== hash.oid || !absentOrNull(mgfHashAI.slice(1))) return undefined;
+  const int = (f: TLV) => {
+    const b = contents(parseOne(contents(f)));
+    return b.length === 0 || b.length > 6 ? NaN : Number(BigInt.asIntN(b.length * 8, BigInt('0x' + Buffer.from(b).toString('hex'))));
+  };
+  if (trailerF && int(trailerF) !== 1) return undefined;
+  const bucket = PSS_HASHES[hash.oid];
+  return bucket && int(saltF) === bucket.saltLength ? bucket : undefined;
+}
+
 function checkPSS(child: Certificate, pk: PublicKey): string | undefined {
-  if (pk.kind !== 'rsa') return `x509: signature algorithm specifies an RSA public key, but have public key of type ${KEY_TYPE_NAMES[pk.kind]}`;
-  // Parameters: SEQUENCE { [0] hashAlgorithm, [1] maskGenAlgorithm, [2] saltLength, … }.
-  let hash = 'sha1';
+  let bucket: { hash: string; saltLength: number } | undefined;
   try {
-    const params = child.signatureAlgorithmParams ? parseOne(child.signatureAlgorithmParams) : undefined;
-    if (params) {
-      for (const p of children(params)) {
-        if (p.tag === 0xa0) {
-          const oid = decodeOID(children(parseOne(contents(p)))[0]!);
-          hash = { '2.16.840.1.101.3.4.2.1': 'sha256', '2.16.840.1.101.3.4.2.2': 'sha384', '2.16.840.1.101.3.4.2.3': 'sha512' }[oid] ?? 'sha1';
-        }
-      }
-    }
+    bucket = pssParameters(child.signatureAlgorithmParams);
   } catch {
-    return 'x509: cannot verify signature: algorithm unimplemented';
+    bucket = undefined; // Go: the parameters do not unmarshal, so the algorithm is unknown
   }
-  if (hash === 'sha1') return 'x509: cannot verify signature: insecure algorithm SHA1-RSAPSS';
-  const saltLength = { sha256: 32, sha384: 48, sha512: 64 }[hash]!;
+  if (!bucket) return UNIMPLEMENTED;
+  if (pk.kind !== 'rsa') return `x509: signature algorithm specifies an RSA public key, but have public key of type ${KEY_TYPE_NAMES[pk.kind]}`;
   try {
-    if (nodeVerify(hash, child.tbs, { key: pk.keyObject!, padding: constants.RSA_PKCS1_PSS_PADDING, saltLength }, child.signature)) return undefined;
+    if (nodeVerify(bucket.hash, child.tbs, { key: pk.keyObject!, padding: constants.RSA_PKCS1_PSS_PADDING, saltLength: bucket.saltLength }, child.signature)) return undefined;
   } catch {
     /* fall through */
   }

@@ -1,6 +1,6 @@
 /** Runs imgpolicy command lines in-process (the real commander program), capturing stdout, stderr and the exit code. */
 import { Chalk } from 'chalk';
-import { buildProgram } from '../../../../src/cli/main.js';
+import { buildProgram, parseCommandLine } from '../../../../src/cli/main.js';
 import type { CLIIO } from '../../../../src/cli/io.js';
 import { CommanderError } from 'commander';
 
@@ -25,7 +25,7 @@ export async function runCLI(args: string[], o: { cwd?: string; env?: NodeJS.Pro
   const env = { HOME: '/nonexistent-home', ...(o.env ?? {}) };
   const pe = () => ({ env, homeDir: env['HOME'] ?? '/nonexistent-home', cwd: o.cwd ?? process.cwd(), now: () => new Date() });
   try {
-    await (await buildProgram(io, pe)).parseAsync(['node', 'imgpolicy', ...args]);
+    await parseCommandLine(await buildProgram(io, pe), ['node', 'imgpolicy', ...args], io);
   } catch (e) {
     if (e instanceof CommanderError) code = e.exitCode === 0 ? 0 : 3;
     else throw e;
