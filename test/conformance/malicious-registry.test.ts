@@ -378,6 +378,22 @@ const B: Behaviour[] = [
       }),
     }),
   ),
+  // Bytes after the last gzip member: Go's multistream reader fails (`unexpected EOF` under 10 bytes, else
+  // `gzip: invalid header`); Node's gunzip drops a tail that starts with a zero byte (review r1).
+  ...([4, 64] as const).map(
+    (zeros): Behaviour => ({
+      name: `gzip-trailing-${zeros}-zeros`,
+      covers: 'gzip framing (review r1)',
+      tag: 'signed',
+      handle: only('manifest-tag', async (x) => {
+        const r = await x.upstream();
+        if (!/gzip/.test(String(x.req.headers['accept-encoding'] ?? ''))) return r;
+        const headers: Reply['headers'] = { ...r.headers, 'content-encoding': 'gzip' };
+        delete headers['content-length'];
+        return { ...r, headers, body: Buffer.concat([gzipSync(r.body), Buffer.alloc(zeros)]) };
+      }),
+    }),
+  ),
   // Row K: token answers
   { name: 'token-ok', covers: 'K (control)', tag: 'signed', proxy: 'token' },
   { name: 'K-token-number', covers: 'K', tag: 'signed', proxy: 'token', handle: only('token', () => json({ token: 5, access_token: 'x' })) },
