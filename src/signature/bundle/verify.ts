@@ -24,7 +24,7 @@
  * signatures, as c/image skips non-signature attachments), then the caller compares the digest and identity.
  */
 import { createHash } from 'node:crypto';
-import { EvaluationError, ImgpolicyError, InvalidSignatureError, PolicyRequirementError } from '../../errors.js';
+import { asImgpolicyError, EvaluationError, ImgpolicyError, InvalidSignatureError, PolicyRequirementError } from '../../errors.js';
 import type { SigstoreSignedRequirement } from '../../policy/types.js';
 import { goQuote } from '../../go/fmt.js';
 import { verifyFulcioCertificateAtTime, verifyPKI } from '../sigstore/certificates.js';
@@ -259,8 +259,8 @@ export async function verifySigstoreBundle(req: SigstoreSignedRequirement, input
   try {
     return await verifyInner(req, input, ctx);
   } catch (e) {
-    if (e instanceof ImgpolicyError) throw e;
-    throw new EvaluationError(e instanceof Error ? e.message : String(e));
+    // No raw exception may escape: anything unexpected is a plain evaluation error, never an accept.
+    throw asImgpolicyError(e);
   }
 }
 

@@ -9,7 +9,7 @@
  *   4. base64 of the signature, then cryptographic verification with the candidates → ISE
  *   5. strict payload parse                                                        → ISE
  */
-import { EvaluationError, ImgpolicyError, InvalidSignatureError } from '../../errors.js';
+import { asImgpolicyError, EvaluationError, InvalidSignatureError } from '../../errors.js';
 import type { SigstoreSignature } from '../../image/types.js';
 import type { SigstoreSignedRequirement } from '../../policy/types.js';
 import { parseSignaturePayload } from '../payload.js';
@@ -96,8 +96,7 @@ export async function verifySigstoreSignature(
     return await verifyInner(req, sig, ctx);
   } catch (e) {
     // No raw exception may escape: anything unexpected is a plain evaluation error, never an accept.
-    if (e instanceof ImgpolicyError) throw e;
-    throw new EvaluationError(e instanceof Error ? e.message : String(e));
+    throw asImgpolicyError(e);
   }
 }
 
