@@ -281,6 +281,7 @@ function goGzipError(e: NodeJS.ErrnoException): Error {
     case 'incorrect header check':
       return new GoGzipError('gzip: invalid header');
     case 'incorrect data check':
+    case 'incorrect length check': // the trailer's ISIZE: Go compares it with the CRC under the same ErrChecksum
       return new GoGzipError('gzip: invalid checksum');
     case 'unexpected end of file':
       return new GoGzipError('unexpected EOF');
