@@ -214,8 +214,21 @@ export function readJson(input: string | Uint8Array, options?: { readonly positi
 export function readJson(input: string | Uint8Array, options: ReadOptions): { readonly root: GoJsonValue; readonly bytes: Uint8Array };
 export function readJson(input: string | Uint8Array, options: ReadOptions = {}): JsonDocument {
   const bytes = typeof input === 'string' ? new TextEncoder().encode(input) : input;
-  return { root: new Reader(bytes, options.positions ?? true).read(), bytes };
+  const positions = options.positions ?? true;
+  if (positions || typeof input === 'string') return { root: new Reader(bytes, positions).read(), bytes };
+  // One registry document is read several times (GuessMIMEType, the digest's schema-1 check, the ambiguity check,
+  // the parse by type), each time from the same bytes: a 4 MiB index must not be scanned five times. The tree of
+  // a given byte array is a pure function of it and is never modified, so it is kept while the bytes live.
+  let root = TREES.get(bytes);
+  if (root === undefined) {
+    root = new Reader(bytes, false).read();
+    TREES.set(bytes, root);
+  }
+  return { root, bytes };
 }
+
+/** Trees read without positions, by the byte array they were read from (collected with it). */
+const TREES = new WeakMap<Uint8Array, JsonNode>();
 
 /** The `loc` of values read without positions: absent in effect (nodes are typed as GoJsonValue for callers). */
 const NO_LOC = undefined as unknown as JsonLocation;
@@ -460,7 +473,8 @@ class Reader {
       if ((c & 0xc0) !== 0x80) chars++;
     }
     if (this.b[end] === Ch.Quote) {
-      const bytes = this.b.slice(this.i, end);
+      // A view, not a copy: the input is never modified while (or after) it is read.
+      const bytes = this.b.subarray(this.i, end);
       this.i = end + 1;
       this.column += chars + 1;
       return bytes;
@@ -537,6 +551,18 @@ class Reader {
  * (WHATWG's TextDecoder would merge some of these, changing `%q` renderings of hostile keys.)
  */
 export function decodeGoUtf8(b: Uint8Array): string {
+  // Short ASCII strings (nearly every key and value of a registry document) without a Buffer per string: a
+  // 15,000-entry index otherwise spends most of its decoding time allocating and collecting them.
+  if (b.length <= 128) {
+    let ascii = true;
+    for (let k = 0; k < b.length; k++) {
+      if (b[k]! >= 0x80) {
+        ascii = false;
+        break;
+      }
+    }
+    if (ascii) return String.fromCharCode.apply(null, b as unknown as number[]);
+  }
   // Valid UTF-8 (no surrogates, no overlong forms) decodes the same either way, and natively much faster.
   if (isUtf8(b)) return Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString('utf8');
   let out = '';
