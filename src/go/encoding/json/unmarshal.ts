@@ -17,6 +17,7 @@
  */
 import { GoBase64Error, goBase64Decode } from '../base64.js';
 import type { GoTime } from '../../time.js';
+import { GoFieldNames } from './fold.js';
 import { GoJSONError, readJson, type GoJsonValue } from './scanner.js';
 
 /** A Go type, as much of it as decoding needs; `name` is what reflect's Type.String() prints. */
@@ -300,26 +301,17 @@ function decodeStruct(v: Extract<GoJsonValue, { kind: 'object' }>, t: GoStructTy
   return target;
 }
 
-const foldCache = new WeakMap<GoStructType, { exact: Map<string, GoField>; ascii: Map<string, GoField>; folded: { re: RegExp; field: GoField }[] }>();
+const fieldNames = new WeakMap<GoStructType, GoFieldNames>();
 
-/** encoding/json's field choice: an exact name, else the first whose name equals under simple case folding. */
+/** encoding/json's field choice for a member name (src/go/encoding/json/fold.ts). */
 function selectField(t: GoStructType, key: string): GoField | undefined {
-  let c = foldCache.get(t);
-  if (!c) {
-    c = {
-      exact: new Map(t.fields.map((f) => [f.json, f])),
-      // For an ASCII key, simple folding is ASCII case folding (U+017F and U+212A are not ASCII): a map lookup.
-      ascii: new Map([...t.fields].reverse().map((f) => [f.json.toLowerCase(), f])),
-      // The `iu` flags compare by Unicode simple case folding, which is what Go's foldName orbits are built from.
-      folded: t.fields.map((f) => ({ re: new RegExp(`^${f.json.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`, 'iu'), field: f })),
-    };
-    foldCache.set(t, c);
+  let names = fieldNames.get(t);
+  if (!names) {
+    names = new GoFieldNames(t.fields.map((f) => f.json));
+    fieldNames.set(t, names);
   }
-  const exact = c.exact.get(key);
-  if (exact) return exact;
-  // eslint-disable-next-line no-control-regex
-  if (/^[\x00-\x7f]*$/.test(key)) return c.ascii.get(key.toLowerCase());
-  return c.folded.find((x) => x.re.test(key))?.field;
+  const i = names.lookup(key);
+  return i === undefined ? undefined : t.fields[i];
 }
 
 // ------------------------------------------------------------------------------------------------ accessors
