@@ -248,6 +248,12 @@ function json(v: unknown, status = 200): Reply {
   return { status, headers: { 'content-type': 'application/json' }, body: Buffer.from(JSON.stringify(v)) };
 }
 
+/** Row K: a token answer whose `issued_at` is the JSON literal given (as written: escapes reach Time.UnmarshalJSON). */
+function issuedAt(name: string, literal: string): Behaviour {
+  const body = Buffer.from(`{"token":"x","issued_at":${literal}}`);
+  return { name: `K-issued-at-${name}`, covers: 'K', tag: 'signed', proxy: 'token', handle: only('token', () => ({ status: 200, headers: { 'content-type': 'application/json' }, body })) };
+}
+
 /** A header value carrying raw UTF-8 bytes, as a registry would send them. */
 const utf8Header = (s: string): string => Buffer.from(s, 'utf8').toString('latin1');
 
@@ -402,19 +408,13 @@ const B: Behaviour[] = [
   { name: 'token-access-token-only', covers: 'K', tag: 'signed', proxy: 'token', handle: only('token', () => json({ access_token: 'x' })) },
   { name: 'token-key-case', covers: 'K', tag: 'signed', proxy: 'token', handle: only('token', () => json({ TOKEN: 'x' })) },
   // issued_at is a time.Time: Time.UnmarshalJSON reads the literal unescaped, strict RFC 3339 then time.Parse.
-  { name: 'K-issued-at-not-rfc3339', covers: 'K', tag: 'signed', proxy: 'token', handle: only('token', () => json({ token: 'x', issued_at: 'x' })) },
-  { name: 'K-issued-at-feb-30', covers: 'K', tag: 'signed', proxy: 'token', handle: only('token', () => json({ token: 'x', issued_at: '2024-02-30T03:04:05Z' })) },
-  { name: 'K-issued-at-hour-24', covers: 'K', tag: 'signed', proxy: 'token', handle: only('token', () => json({ token: 'x', issued_at: '2024-01-02T24:00:00Z' })) },
-  {
-    name: 'K-issued-at-escaped-Z',
-    covers: 'K',
-    tag: 'signed',
-    proxy: 'token',
-    handle: only('token', () => ({ status: 200, headers: { 'content-type': 'application/json' }, body: Buffer.from('{"token":"x","issued_at":"2024-01-02T03:04:05\\u005a"}') })),
-  },
-  { name: 'K-issued-at-one-digit-hour', covers: 'K', tag: 'signed', proxy: 'token', handle: only('token', () => json({ token: 'x', issued_at: '2024-01-02T3:04:05Z' })) },
-  { name: 'K-issued-at-comma-fraction', covers: 'K', tag: 'signed', proxy: 'token', handle: only('token', () => json({ token: 'x', issued_at: '2024-01-02T03:04:05,5Z' })) },
-  { name: 'K-issued-at-offset-24h', covers: 'K', tag: 'signed', proxy: 'token', handle: only('token', () => json({ token: 'x', issued_at: '2024-01-02T03:04:05+24:00' })) },
+  issuedAt('not-rfc3339', '"x"'),
+  issuedAt('feb-30', '"2024-02-30T03:04:05Z"'),
+  issuedAt('hour-24', '"2024-01-02T24:00:00Z"'),
+  issuedAt('escaped-Z', '"2024-01-02T03:04:05\\u005a"'),
+  issuedAt('one-digit-hour', '"2024-01-02T3:04:05Z"'),
+  issuedAt('comma-fraction', '"2024-01-02T03:04:05,5Z"'),
+  issuedAt('offset-24h', '"2024-01-02T03:04:05+24:00"'),
   {
     name: 'token-realm-redirect',
     covers: 'wrong deny: redirects (token realm)',
