@@ -5,6 +5,7 @@ import type { Keyring } from './keys.js';
 import { dsaDigestLengthRefusal, NODE_HASH } from './digest-length.js';
 import { isShortDigestEdDSA, verifyShortDigestEdDSA } from './eddsa-short-digest.js';
 import { readSignedMessage, type SignatureEntry, type V3Signature } from './message.js';
+import { examinePacketStructure } from './packet-structure.js';
 import { WEAK_RSA_BITS, verificationConfig, type OpenPGPModule } from './openpgp.js';
 
 /** What GPGME's Verify hands c/image on success, plus facts for explanations. */
@@ -36,7 +37,7 @@ export async function verifyGPGMessage(
   keyring: Keyring,
   now: Date,
 ): Promise<GPGVerification> {
-  const parts = await readSignedMessage(openpgp, blob);
+  const parts = await readSignedMessage(openpgp, await signedMessageAsGPGSeesIt(openpgp, blob));
   if (parts.signatures.length === 0) {
     // gpg reports NODATA and GPGME fails the verify call with gpg-error's "No data": a plain error (skopeo 1.18 says
     // exactly this for a literal-data packet without a signature).
@@ -124,6 +125,46 @@ export async function verifyGPGMessage(
   };
 }
 
+/**
+ * gpg's packet-sequence rules (packet-structure.ts): the message openpgp.js should verify — the one-pass signed
+ * sequence gpg verifies, when the input wraps it in packets gpg steps over, else the input itself — or gpg's refusal
+ * worded as c/image reports it: GPGME's own errors (`No data`, `Bad data`) as they are, a run without any signature
+ * status as the count c/image then finds (0), and a signature gpg could not check as an invalid signature.
+ * A cleartext-signed message has no packets around its data to check.
+ */
+async function signedMessageAsGPGSeesIt(openpgp: OpenPGPModule, blob: Uint8Array): Promise<Uint8Array> {
+  const head = Buffer.from(blob.subarray(0, 64)).toString('latin1').trimStart();
+  if (head.startsWith('-----BEGIN PGP SIGNED MESSAGE-----')) return blob;
+  let bytes = blob;
+  if (head.startsWith('-----BEGIN PGP MESSAGE-----')) {
+    try {
+      bytes = (await openpgp.unarmor(Buffer.from(blob).toString('utf8'))).data as Uint8Array;
+    } catch {
+      return blob; // readSignedMessage reports armour that does not decode
+    }
+  }
+  const { refusal, signedMessage } = examinePacketStructure(bytes);
+  if (!refusal) return signedMessage ?? blob;
+  switch (refusal.kind) {
+    case 'no-data':
+      throw new EvaluationError('No data');
+    case 'bad-data':
+      throw new EvaluationError('Bad data');
+    case 'no-signature-status':
+      throw new InvalidSignatureError('Unexpected GPG signature count 0');
+    case 'hash-not-announced': {
+      const announced = refusal.announced.map((h: number) => hashAlgorithmName(openpgp, h)).join(', ');
+      throw invalid(
+        `the signature uses the ${hashAlgorithmName(openpgp, refusal.signatureHash)} hash algorithm but its one-pass signature packet announced ${announced} (gpg hashes the data only with the announced algorithms)`,
+      );
+    }
+    case 'unsupported-compression':
+      throw new EvaluationError(
+        `Error verifying the OpenPGP signature: compression algorithm ${refusal.algorithm} is not supported (imgpolicy checks the packets inside ZIP and ZLIB compressed data only, and refuses what it cannot check)`,
+      );
+  }
+}
+
 function invalid(description: string): InvalidSignatureError {
   return new InvalidSignatureError(`Invalid GPG signature: ${description}`);
 }
@@ -161,7 +202,13 @@ function describeFailure(openpgp: OpenPGPModule, e: unknown, keyID: string, entr
 }
 
 function hashAlgorithmName(openpgp: OpenPGPModule, id: number): string {
-  const name = (openpgp.enums.read(openpgp.enums.hash, id) as string | undefined) ?? `hash ${id}`;
+  let name: string | undefined;
+  try {
+    name = openpgp.enums.read(openpgp.enums.hash, id) as string | undefined;
+  } catch {
+    // openpgp.js throws on an ID it does not know (a crafted one-pass packet can name any byte)
+  }
+  if (name === undefined) return `hash algorithm ${id}`;
   return name === 'ripemd' ? 'RIPEMD160' : name.toUpperCase();
 }
 
