@@ -1,4 +1,5 @@
 import { inflateRawSync, inflateSync } from 'node:zlib';
+import Bunzip from 'seek-bzip';
 
 /**
  * The packet-sequence rules gpg (GnuPG 2.2, run by c/image through GPGME) applies to an opaque-signed message before
@@ -123,9 +124,9 @@ function decompress(body: Uint8Array): Uint8Array {
   const algorithm = body[0];
   const data = body.subarray(1);
   if (algorithm === 0) return data;
-  if (algorithm !== 1 && algorithm !== 2) throw new Refused({ kind: 'unsupported-compression', algorithm: algorithm ?? -1 });
+  if (algorithm === undefined || algorithm > 3) throw new Refused({ kind: 'unsupported-compression', algorithm: algorithm ?? -1 });
   try {
-    return algorithm === 1 ? inflateRawSync(data) : inflateSync(data);
+    return algorithm === 1 ? inflateRawSync(data) : algorithm === 2 ? inflateSync(data) : Bunzip.decode(data);
   } catch (e) {
     throw noData(`compressed packet does not decompress: ${(e as Error).message}`);
   }

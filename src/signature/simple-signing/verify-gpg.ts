@@ -159,9 +159,8 @@ async function signedMessageAsGPGSeesIt(openpgp: OpenPGPModule, blob: Uint8Array
       );
     }
     case 'unsupported-compression':
-      throw new EvaluationError(
-        `Error verifying the OpenPGP signature: compression algorithm ${refusal.algorithm} is not supported (imgpolicy checks the packets inside ZIP and ZLIB compressed data only, and refuses what it cannot check)`,
-      );
+      // gpg knows uncompressed, ZIP, ZLIB and BZIP2 (all checked here); GPGME reports anything else with this error.
+      throw new EvaluationError('Unknown compression algorithm');
   }
 }
 
