@@ -40,6 +40,19 @@ const inlineCreateRequire = {
   },
 };
 
+/** seek-bzip (BZIP2 in GPG signatures) calls the deprecated `new Buffer(size)`; Node warns about that (DEP0005) on
+ * stderr only for code outside node_modules, which the bundle is. Every call passes a size, so `Buffer.alloc` is the
+ * same allocation without the warning. */
+const seekBzipBufferAlloc = {
+  name: 'seek-bzip-buffer-alloc',
+  setup(b) {
+    b.onLoad({ filter: /[\\/]seek-bzip[\\/]lib[\\/][^\\/]+\.js$/ }, (args) => ({
+      contents: readFileSync(args.path, 'utf8').replace(/\bnew Buffer\(/g, 'Buffer.alloc('),
+      loader: 'js',
+    }));
+  },
+};
+
 const entry = `
 import { main } from ${JSON.stringify(join(root, 'src/cli/main.ts'))};
 module.exports = { main };
@@ -59,7 +72,7 @@ const result = await build({
   // import.meta.url (ESM) has no CommonJS equivalent; the bundle's own file URL is the closest truth.
   banner: { js: 'var __bundle_url=require("node:url").pathToFileURL(__filename).href;' },
   define: { __IMGPOLICY_VERSION__: JSON.stringify(pkg.version), 'import.meta.url': '__bundle_url' },
-  plugins: [inlineCreateRequire],
+  plugins: [inlineCreateRequire, seekBzipBufferAlloc],
   metafile: true,
   write: false,
   logLevel: 'warning',
