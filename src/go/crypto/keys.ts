@@ -9,7 +9,7 @@
  * another key would verify — that is deliberate upstream ("fix fallback keys before you need them").
  */
 import { createHash, createPublicKey, verify as nodeVerify, constants, type KeyObject } from 'node:crypto';
-import { DERError, TAG, children, contents, decodeOID, encodeTLV, encodeUnsignedInteger, expect, isValidInteger, parseOne, readTLV, whole } from '../encoding/asn1.js';
+import { DERError, TAG, children, contents, decodeBitString, decodeOID, encodeTLV, encodeUnsignedInteger, expect, isValidInteger, parseOne, readTLV, rightAlign, whole, type TLV } from '../encoding/asn1.js';
 import { pemDecode } from '../encoding/pem.js';
 
 export type KeyKind = 'rsa' | 'ecdsa' | 'ed25519' | 'dsa' | 'x25519';
@@ -80,6 +80,7 @@ export function parsePKIXPublicKey(der: Uint8Array): PublicKey {
   let algOID: string;
   let params: ReturnType<typeof readTLV> | undefined;
   let keyBits: Uint8Array;
+  let canonical: Uint8Array;
   try {
     const top = readTLV(der, 0);
     expect(top, TAG.SEQUENCE, 'spki');
@@ -87,15 +88,15 @@ export function parsePKIXPublicKey(der: Uint8Array): PublicKey {
     const [alg, bits] = children(top);
     if (!alg || !bits) throw new DERError('spki');
     expect(alg, TAG.SEQUENCE, 'alg');
-    expect(bits, TAG.BIT_STRING, 'bits');
     const algParts = children(alg);
     algOID = decodeOID(expect(algParts[0]!, TAG.OID, 'oid'));
     params = algParts[1];
-    const b = contents(bits);
-    if (b.length === 0 || b[0] !== 0) throw new DERError('bit string');
-    keyBits = b.subarray(1);
+    // encoding/asn1 accepts a BIT STRING with zero-valued padding bits; Go then parses the key from RightAlign().
+    keyBits = rightAlign(decodeBitString(bits));
+    canonical = encodeTLV(TAG.SEQUENCE, new Uint8Array([...whole(alg), ...encodeTLV(TAG.BIT_STRING, new Uint8Array([0, ...keyBits]))]));
   } catch (e) {
     if (e instanceof KeyParseError) throw e;
+    if (looksLikePKCS1PublicKey(der)) throw new KeyParseError('x509: failed to parse public key (use ParsePKCS1PublicKey instead for this key format)');
     throw new KeyParseError('x509: malformed public key');
   }
   switch (algOID) {
@@ -104,29 +105,41 @@ export function parsePKIXPublicKey(der: Uint8Array): PublicKey {
         throw new KeyParseError('x509: RSA key missing NULL parameters');
       }
       let n: Uint8Array, e: Uint8Array;
+      let c: TLV[];
       try {
-        const seq = expect(parseOne(keyBits), TAG.SEQUENCE, 'rsa');
-        const c = children(seq);
-        if (c.length !== 2 || c[0]!.tag !== TAG.INTEGER || c[1]!.tag !== TAG.INTEGER) throw new DERError('rsa');
-        n = contents(c[0]!);
-        e = contents(c[1]!);
+        c = children(expect(parseOne(keyBits), TAG.SEQUENCE, 'rsa'));
       } catch {
         throw new KeyParseError('x509: invalid RSA public key');
       }
+      if (c.length < 1 || c[0]!.tag !== TAG.INTEGER || !isValidInteger(contents(c[0]!))) throw new KeyParseError('x509: invalid RSA modulus');
+      if (c.length < 2 || c[1]!.tag !== TAG.INTEGER || !isValidInteger(contents(c[1]!)) || contents(c[1]!).length > 8) {
+        throw new KeyParseError('x509: invalid RSA public exponent');
+      }
+      // Go ignores members after E and bytes after the SEQUENCE; both are refused here (fail closed: a wrong deny, never
+      // a wrong allow) because node:crypto cannot load such a key.
+      if (c.length !== 2) throw new KeyParseError('x509: invalid RSA public key');
+      n = contents(c[0]!);
+      e = contents(c[1]!);
       checkRSAParams(n, e);
-      const key = createKey(der);
+      const key = createKey(canonical);
       return { kind: 'rsa', keyObject: key, spki: new Uint8Array(key.export({ type: 'spki', format: 'der' })) };
     }
     case OID_EC: {
-      if (!params || params.tag !== TAG.OID) throw new KeyParseError('x509: failed to parse ECDSA parameters as named curve');
-      const curve = CURVES[decodeOID(params)];
+      let curveOID: string;
+      try {
+        if (!params || params.tag !== TAG.OID) throw new DERError('params');
+        curveOID = decodeOID(params);
+      } catch {
+        throw new KeyParseError('x509: invalid ECDSA parameters');
+      }
+      const curve = CURVES[curveOID];
       if (!curve) throw new KeyParseError('x509: unsupported elliptic curve');
       if (keyBits.length !== 1 + 2 * curve.bytes || keyBits[0] !== 0x04) {
         throw new KeyParseError('x509: failed to unmarshal elliptic curve point');
       }
       let key: KeyObject;
       try {
-        key = createPublicKey({ key: Buffer.from(der), format: 'der', type: 'spki' });
+        key = createPublicKey({ key: Buffer.from(canonical), format: 'der', type: 'spki' });
       } catch {
         throw new KeyParseError('x509: failed to unmarshal elliptic curve point');
       }
@@ -136,14 +149,24 @@ export function parsePKIXPublicKey(der: Uint8Array): PublicKey {
     case OID_X25519: {
       if (params) throw new KeyParseError(`x509: ${algOID === OID_ED25519 ? 'Ed25519' : 'X25519'} key encoded with illegal parameters`);
       if (keyBits.length !== 32) throw new KeyParseError(`x509: wrong ${algOID === OID_ED25519 ? 'Ed25519' : 'X25519'} public key size`);
-      if (algOID === OID_X25519) return { kind: 'x25519', spki: new Uint8Array(der) };
-      const key = createKey(der);
+      if (algOID === OID_X25519) return { kind: 'x25519', spki: canonical };
+      const key = createKey(canonical);
       return { kind: 'ed25519', keyObject: key, spki: new Uint8Array(key.export({ type: 'spki', format: 'der' })) };
     }
     case OID_DSA:
-      return { kind: 'dsa', spki: new Uint8Array(der) };
+      return { kind: 'dsa', spki: canonical };
     default:
       throw new KeyParseError('x509: unknown public key algorithm');
+  }
+}
+
+/** Would Go's `asn1.Unmarshal(der, &pkcs1PublicKey{})` succeed (SEQUENCE of two INTEGERs, E an int; trailing bytes ignored)? */
+function looksLikePKCS1PublicKey(der: Uint8Array): boolean {
+  try {
+    const c = children(expect(readTLV(der, 0), TAG.SEQUENCE, 'pkcs1'));
+    return c.length === 2 && c.every((t) => t.tag === TAG.INTEGER && isValidInteger(contents(t))) && contents(c[1]!).length <= 8;
+  } catch {
+    return false;
   }
 }
 
