@@ -157,7 +157,7 @@ describe('UTCTime and GeneralizedTime (cryptobyte: time.Parse, then the text mus
     [TAG.GeneralizedTime, '202403011200Z', 'minute precision (UTCTime only)'],
     [TAG.GeneralizedTime, '20240301120000z', 'a lower-case z'],
     [TAG.OCTET_STRING, '20240301120000Z', 'another tag'],
-  ])('%i %s is refused: %s', (tag, text) => refused(() => decodeTime(tlv(tag, text))));
+  ])('%i %s is refused: %s', (tag, text, _why) => refused(() => decodeTime(tlv(tag, text))));
   test('RFC 3339 keeps the written offset (Go prints it in validity messages)', () => {
     expect(formatRFC3339(decodeZonedTime(tlv(TAG.UTCTime, '240301120000+0130')))).toBe('2024-03-01T12:00:00+01:30');
     expect(formatRFC3339(decodeZonedTime(tlv(TAG.UTCTime, '240301120000Z')))).toBe('2024-03-01T12:00:00Z');
