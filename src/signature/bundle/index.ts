@@ -1,6 +1,6 @@
 // Public face of sigstore-bundle verification (opt-in, beyond containers/image). Importing this module loads only
 // our own code; @sigstore/verify, /bundle and /core are imported on the first verification.
-export { verifySigstoreBundle, type BundleInput, type BundleMode, type BundleVerificationDetails } from './verify.js';
+export { verifySigstoreBundle, type BundleInput, type BundleVerificationDetails } from './verify.js';
 export { verifyBundleWithTrustedRoot, type TrustedRootVerifyInput } from './trusted-root.js';
 export {
   BUNDLE_MEDIA_TYPES,

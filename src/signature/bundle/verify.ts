@@ -30,7 +30,7 @@ import { goQuote } from '../../go/fmt.js';
 import { verifyFulcioCertificateAtTime, verifyPKI } from '../sigstore/certificates.js';
 import type { SigstoreMode } from '../sigstore/verify.js';
 import { KeyParseError, keyFingerprint, loadVerifier, type PublicKey } from '../../go/crypto/keys.js';
-import { prepareTrustRoot } from '../sigstore/trust-root.js';
+import { prepareTrustRoot, type FulcioTrustRoot, type PKITrustRoot, type SigstoreTrustRoot } from '../sigstore/trust-root.js';
 import { parseCertificate, type Certificate } from '../../go/crypto/x509/parser.js';
 import type { VerifiedPayload, VerifyContext } from '../types.js';
 import { COSIGN_SIGN_PREDICATE_TYPE, IN_TOTO_PAYLOAD_TYPE, IN_TOTO_STATEMENT_TYPES, isBundleMediaType } from './media-types.js';
@@ -50,14 +50,12 @@ export interface BundleInput {
   readonly imageIdentity: string;
 }
 
-/** The same modes as the cosign verifier's. */
-export type BundleMode = SigstoreMode;
-
 export interface BundleVerificationDetails {
   readonly format: 'sigstore-bundle';
   readonly bundleMediaType: string;
   readonly content: 'dsse-envelope' | 'message-signature';
-  readonly mode: BundleMode;
+  /** The same modes as the cosign verifier's. */
+  readonly mode: SigstoreMode;
   readonly keyFingerprint: string;
   readonly keyIndex?: number;
   readonly predicateType?: string;
@@ -264,117 +262,147 @@ export async function verifySigstoreBundle(req: SigstoreSignedRequirement, input
   }
 }
 
+/**
+ * The table of contents: trust material, then the bundle and the artifact it claims to sign, then the key or
+ * certificate together with the log and the signature (one library call checks both), then what the payload says.
+ */
 async function verifyInner(req: SigstoreSignedRequirement, input: BundleInput, ctx: VerifyContext): Promise<VerifiedPayload> {
   const root = await prepareTrustRoot(req, ctx);
-  const p = await parseBundle(input.bytes);
-  let artifact: Uint8Array | undefined;
-  if (p.content === 'message-signature') {
-    const md = ((p.json['messageSignature'] as Record<string, unknown>)['messageDigest'] ?? {}) as Record<string, unknown>;
-    if (md['algorithm'] !== 'SHA2_256') throw ise(`unsupported message digest algorithm ${goQuote(String(md['algorithm']))}`);
-    // The signature is over the manifest itself; a bundle for other bytes cannot verify over ours, so say what it
-    // is about instead of a cryptographic failure.
-    const claimed = `sha256:${b64(md['digest']).toString('hex')}`;
-    if (claimed !== `sha256:${createHash('sha256').update(input.manifest).digest('hex')}`) {
-      throw new PolicyRequirementError(`Signature for digest ${claimed} does not match`);
-    }
-    artifact = input.manifest;
-  } else {
-    const env = p.json['dsseEnvelope'] as Record<string, unknown>;
-    if (env['payloadType'] !== IN_TOTO_PAYLOAD_TYPE) throw ise(`unsupported DSSE payload type ${goQuote(String(env['payloadType']))}`);
-    if (!Array.isArray(env['signatures']) || env['signatures'].length !== 1) throw ise('DSSE envelope must carry exactly one signature');
-  }
-
-  let mode: BundleMode;
-  let key: PublicKey;
-  let extra: Partial<BundleVerificationDetails> = {};
-  let keyIndex: number | undefined;
-
-  const loadable = (k: PublicKey) => {
-    try {
-      loadVerifier(k); // c/image: an unusable key type fails the signature before anything is tried
-    } catch (e) {
-      if (e instanceof KeyParseError) throw new EvaluationError(e.message);
-      throw e;
-    }
-  };
-
-  if (root.publicKeys) {
-    // c/image keys mode ignores a certificate annotation; a bundle's certificate is likewise irrelevant.
-    root.publicKeys.forEach(loadable);
-    const failures: string[] = [];
-    let found = -1;
-    for (let i = 0; i < root.publicKeys.length; i++) {
-      const k = root.publicKeys[i]!;
-      try {
-        await libraryVerify(p, k, artifact, root.rekorPublicKeys ? { rekorKeys: root.rekorPublicKeys } : {});
-        if (root.rekorPublicKeys) checkLoggedVerifier(p, k.spki, 'publicKey');
-        found = i;
-        break;
-      } catch (e) {
-        if (e instanceof ImgpolicyError && !(e instanceof InvalidSignatureError)) throw e;
-        failures.push(e instanceof InvalidSignatureError ? e.message : libraryMessage(e));
-      }
-    }
-    if (found < 0) {
-      throw ise(
-        root.rekorPublicKeys
-          ? `No public key verified against the Rekor entry: ${failures.join(', ')}`
-          : `cryptographic signature verification failed: ${failures.join(', ')}`,
-      );
-    }
-    mode = root.rekorPublicKeys ? 'keys+rekor' : 'keys';
-    key = root.publicKeys[found]!;
-    keyIndex = found;
-    if (root.rekorPublicKeys) extra = rekorFacts(p);
-  } else if (root.fulcio) {
-    mode = 'fulcio+rekor';
-    if (!root.rekorPublicKeys) throw new EvaluationError('Internal inconsistency: Fulcio CA specified without a Rekor public key');
-    const leaf = p.untrustedCertificates[0];
-    if (!leaf) throw ise('sigstore bundle carries no certificate (required for Fulcio)');
-    if (!leaf.publicKey) throw new EvaluationError('unsupported public key type');
-    const withSET = p.tlogEntries.find((e) => e['inclusionPromise']);
-    if (!withSET) throw ise('sigstore bundle has no Rekor SET (inclusion promise): a Fulcio certificate needs a signed integration time');
-    try {
-      await libraryVerify(p, leaf.publicKey, artifact, { rekorKeys: root.rekorPublicKeys, needSET: true });
-    } catch (e) {
-      throw ise(`verifying sigstore bundle: ${libraryMessage(e)}`);
-    }
-    checkLoggedVerifier(p, leaf.raw, 'certificate');
-    const at = new Date(Number(withSET['integratedTime']) * 1000);
-    // Untrusted: only a path to a *policy* root counts.
-    const facts = verifyFulcioCertificateAtTime(root.fulcio, at, leaf, p.untrustedCertificates.slice(1), ctx.now());
-    key = leaf.publicKey;
-    extra = { ...rekorFacts(p), certificateEmails: leaf.emailAddresses, ...(facts.issuer !== undefined ? { certificateIssuer: facts.issuer } : {}) };
-  } else if (root.pki) {
-    mode = 'pki';
-    if (root.rekorPublicKeys) throw new EvaluationError('Internal inconsistency: PKI specified with a Rekor public key');
-    const leaf = p.untrustedCertificates[0];
-    if (!leaf) throw ise('sigstore bundle carries no certificate (required for PKI)');
-    if (!leaf.publicKey) throw new EvaluationError('unsupported public key type');
-    verifyPKI(root.pki, ctx.now(), leaf, p.untrustedCertificates.slice(1));
-    try {
-      await libraryVerify(p, leaf.publicKey, artifact, {});
-    } catch (e) {
-      throw ise(`cryptographic signature verification failed: ${libraryMessage(e)}`);
-    }
-    key = leaf.publicKey;
-    extra = { certificateEmails: leaf.emailAddresses };
-  } else {
-    throw new EvaluationError('Internal inconsistency: A public key, Fulcio, or PKI must be specified.');
-  }
-
-  const claims = readClaims(p, input);
+  const untrustedBundle = await parseBundle(input.bytes);
+  const artifact = signedArtifact(untrustedBundle, input);
+  const signer = await verifySigner(root, untrustedBundle, artifact, ctx);
+  const claims = readClaims(untrustedBundle, input);
   const details: BundleVerificationDetails = {
     format: 'sigstore-bundle',
-    bundleMediaType: p.mediaType,
-    content: p.content,
-    mode,
-    keyFingerprint: keyFingerprint(key),
-    ...(keyIndex !== undefined ? { keyIndex } : {}),
+    bundleMediaType: untrustedBundle.mediaType,
+    content: untrustedBundle.content,
+    mode: signer.mode,
+    keyFingerprint: keyFingerprint(signer.key),
+    ...(signer.keyIndex !== undefined ? { keyIndex: signer.keyIndex } : {}),
     ...(claims.predicateType ? { predicateType: claims.predicateType } : {}),
-    ...extra,
+    ...signer.details,
     signedIdentity: 'none',
     identityCheckedAgainst: input.imageIdentity,
   };
   return { dockerReference: input.imageIdentity, manifestDigest: claims.manifestDigest, details: { ...details } };
+}
+
+/**
+ * A message signature is over the manifest itself (returned as the artifact); a DSSE envelope carries its own
+ * payload (undefined). The envelope's shape is refused here, before any cryptography.
+ */
+function signedArtifact(p: ParsedBundle, input: BundleInput): Uint8Array | undefined {
+  if (p.content === 'message-signature') {
+    const md = ((p.json['messageSignature'] as Record<string, unknown>)['messageDigest'] ?? {}) as Record<string, unknown>;
+    if (md['algorithm'] !== 'SHA2_256') throw ise(`unsupported message digest algorithm ${goQuote(String(md['algorithm']))}`);
+    // A bundle for other bytes cannot verify over ours, so say what it is about instead of a cryptographic failure.
+    const claimed = `sha256:${b64(md['digest']).toString('hex')}`;
+    if (claimed !== `sha256:${createHash('sha256').update(input.manifest).digest('hex')}`) {
+      throw new PolicyRequirementError(`Signature for digest ${claimed} does not match`);
+    }
+    return input.manifest;
+  }
+  const env = p.json['dsseEnvelope'] as Record<string, unknown>;
+  if (env['payloadType'] !== IN_TOTO_PAYLOAD_TYPE) throw ise(`unsupported DSSE payload type ${goQuote(String(env['payloadType']))}`);
+  if (!Array.isArray(env['signatures']) || env['signatures'].length !== 1) throw ise('DSSE envelope must carry exactly one signature');
+  return undefined;
+}
+
+/** The key that verified the bundle, and what vouched for it. */
+interface BundleSigner {
+  mode: SigstoreMode;
+  key: PublicKey;
+  keyIndex?: number;
+  details: Partial<BundleVerificationDetails>;
+}
+
+function verifySigner(root: SigstoreTrustRoot, p: ParsedBundle, artifact: Uint8Array | undefined, ctx: VerifyContext): Promise<BundleSigner> {
+  if (root.publicKeys) return signerFromKeys(root.publicKeys, root.rekorPublicKeys, p, artifact);
+  if (root.fulcio) return signerFromFulcio(root.fulcio, root.rekorPublicKeys, p, artifact, ctx);
+  if (root.pki) return signerFromPKI(root.pki, root.rekorPublicKeys, p, artifact, ctx);
+  throw new EvaluationError('Internal inconsistency: A public key, Fulcio, or PKI must be specified.');
+}
+
+/** c/image keys mode ignores a certificate annotation; a bundle's certificate is likewise irrelevant. */
+async function signerFromKeys(
+  publicKeys: readonly PublicKey[],
+  rekorPublicKeys: readonly PublicKey[] | undefined,
+  p: ParsedBundle,
+  artifact: Uint8Array | undefined,
+): Promise<BundleSigner> {
+  // c/image: an unusable key type fails the signature before anything is tried.
+  for (const k of publicKeys) {
+    try {
+      loadVerifier(k);
+    } catch (e) {
+      if (e instanceof KeyParseError) throw new EvaluationError(e.message);
+      throw e;
+    }
+  }
+  const failures: string[] = [];
+  for (let i = 0; i < publicKeys.length; i++) {
+    const k = publicKeys[i]!;
+    try {
+      await libraryVerify(p, k, artifact, rekorPublicKeys ? { rekorKeys: rekorPublicKeys } : {});
+      if (rekorPublicKeys) checkLoggedVerifier(p, k.spki, 'publicKey');
+      return { mode: rekorPublicKeys ? 'keys+rekor' : 'keys', key: k, keyIndex: i, details: rekorPublicKeys ? rekorFacts(p) : {} };
+    } catch (e) {
+      if (e instanceof ImgpolicyError && !(e instanceof InvalidSignatureError)) throw e;
+      failures.push(e instanceof InvalidSignatureError ? e.message : libraryMessage(e));
+    }
+  }
+  throw ise(
+    rekorPublicKeys
+      ? `No public key verified against the Rekor entry: ${failures.join(', ')}`
+      : `cryptographic signature verification failed: ${failures.join(', ')}`,
+  );
+}
+
+async function signerFromFulcio(
+  fulcio: FulcioTrustRoot,
+  rekorPublicKeys: readonly PublicKey[] | undefined,
+  p: ParsedBundle,
+  artifact: Uint8Array | undefined,
+  ctx: VerifyContext,
+): Promise<BundleSigner> {
+  if (!rekorPublicKeys) throw new EvaluationError('Internal inconsistency: Fulcio CA specified without a Rekor public key');
+  const untrustedLeaf = p.untrustedCertificates[0];
+  if (!untrustedLeaf) throw ise('sigstore bundle carries no certificate (required for Fulcio)');
+  if (!untrustedLeaf.publicKey) throw new EvaluationError('unsupported public key type');
+  const withSET = p.tlogEntries.find((e) => e['inclusionPromise']);
+  if (!withSET) throw ise('sigstore bundle has no Rekor SET (inclusion promise): a Fulcio certificate needs a signed integration time');
+  try {
+    await libraryVerify(p, untrustedLeaf.publicKey, artifact, { rekorKeys: rekorPublicKeys, needSET: true });
+  } catch (e) {
+    throw ise(`verifying sigstore bundle: ${libraryMessage(e)}`);
+  }
+  checkLoggedVerifier(p, untrustedLeaf.raw, 'certificate');
+  const at = new Date(Number(withSET['integratedTime']) * 1000);
+  // Only a path to a *policy* root counts; the bundle's other certificates are untrusted intermediates.
+  const facts = verifyFulcioCertificateAtTime(fulcio, at, untrustedLeaf, p.untrustedCertificates.slice(1), ctx.now());
+  return {
+    mode: 'fulcio+rekor',
+    key: untrustedLeaf.publicKey,
+    details: { ...rekorFacts(p), certificateEmails: untrustedLeaf.emailAddresses, ...(facts.issuer !== undefined ? { certificateIssuer: facts.issuer } : {}) },
+  };
+}
+
+async function signerFromPKI(
+  pki: PKITrustRoot,
+  rekorPublicKeys: readonly PublicKey[] | undefined,
+  p: ParsedBundle,
+  artifact: Uint8Array | undefined,
+  ctx: VerifyContext,
+): Promise<BundleSigner> {
+  if (rekorPublicKeys) throw new EvaluationError('Internal inconsistency: PKI specified with a Rekor public key');
+  const untrustedLeaf = p.untrustedCertificates[0];
+  if (!untrustedLeaf) throw ise('sigstore bundle carries no certificate (required for PKI)');
+  if (!untrustedLeaf.publicKey) throw new EvaluationError('unsupported public key type');
+  verifyPKI(pki, ctx.now(), untrustedLeaf, p.untrustedCertificates.slice(1));
+  try {
+    await libraryVerify(p, untrustedLeaf.publicKey, artifact, {});
+  } catch (e) {
+    throw ise(`cryptographic signature verification failed: ${libraryMessage(e)}`);
+  }
+  return { mode: 'pki', key: untrustedLeaf.publicKey, details: { certificateEmails: untrustedLeaf.emailAddresses } };
 }

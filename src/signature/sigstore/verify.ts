@@ -24,7 +24,7 @@ import { parseLeafCertFromPEM, parseUntrustedIntermediatesFromPEM, verifyFulcioC
 import { goBase64Decode } from '../../go/encoding/base64.js';
 import { KeyParseError, keyFingerprint, loadVerifier, marshalPublicKeyToPEM, type PublicKey, type Verifier } from '../../go/crypto/keys.js';
 import { verifyRekorSET, type RekorSETResult } from './rekor-set.js';
-import { prepareTrustRoot } from './trust-root.js';
+import { prepareTrustRoot, type FulcioTrustRoot, type PKITrustRoot, type SigstoreTrustRoot } from './trust-root.js';
 
 export type SigstoreMode = 'keys' | 'keys+rekor' | 'fulcio+rekor' | 'pki';
 
@@ -100,109 +100,128 @@ export async function verifySigstoreSignature(
   }
 }
 
+/**
+ * The table of contents: trust material, then the key or certificate (and the log that vouches for it), then the
+ * signature, then the payload. Everything read from the signature is `untrusted…` until step 4 has passed.
+ */
 async function verifyInner(req: SigstoreSignedRequirement, sig: SigstoreSignature, ctx: VerifyContext): Promise<VerifiedPayload> {
   const root = await prepareTrustRoot(req, ctx);
-  const ann = sig.annotations;
-  const has = (k: string) => Object.prototype.hasOwnProperty.call(ann, k);
-  if (!has(SIGSTORE_SIGNATURE_ANNOTATION)) throw new EvaluationError(`missing ${SIGSTORE_SIGNATURE_ANNOTATION} annotation`);
-  const base64Signature = ann[SIGSTORE_SIGNATURE_ANNOTATION]!;
-  const payload = sig.payload;
-
-  const sources = [root.publicKeys, root.fulcio, root.pki].filter((x) => x !== undefined).length;
-  if (sources > 1) throw new EvaluationError('Internal inconsistency: More than one of public key, Fulcio, or PKI specified');
-  if (sources === 0) throw new EvaluationError('Internal inconsistency: A public key, Fulcio, or PKI must be specified.');
-
-  let candidates: PublicKey[];
-  let candidateIndexes: number[];
-  let mode: SigstoreMode;
-  let extra: Partial<SigstoreVerificationDetails> = {};
-
-  if (root.publicKeys) {
-    if (root.rekorPublicKeys) {
-      // Keys + Rekor: the SET must name one of our keys; only that key may then verify the payload.
-      mode = 'keys+rekor';
-      if (!has(SIGSTORE_SET_ANNOTATION)) throw new EvaluationError(`missing ${SIGSTORE_SET_ANNOTATION} annotation`);
-      const set = ann[SIGSTORE_SET_ANNOTATION]!;
-      const failures: string[] = [];
-      candidates = [];
-      candidateIndexes = [];
-      for (let i = 0; i < root.publicKeys.length; i++) {
-        const k = root.publicKeys[i]!;
-        if (k.kind === 'dsa') {
-          throw new EvaluationError('re-marshaling public key to PEM: x509: unsupported public key type: *dsa.PublicKey');
-        }
-        try {
-          // The integrated time is ignored here: with a long-lived key, the SET only proves "it was logged".
-          const r = verifyRekorSET(root.rekorPublicKeys, set, Buffer.from(marshalPublicKeyToPEM(k)), base64Signature, payload);
-          candidates = [k];
-          candidateIndexes = [i];
-          extra = rekorDetails(r);
-          break; // a SET records exactly one key; the others cannot match
-        } catch (e) {
-          if (!(e instanceof InvalidSignatureError)) throw e;
-          failures.push(e.message);
-        }
-      }
-      if (candidates.length === 0) {
-        throw new InvalidSignatureError(`No public key verified against the RekorSET: ${failures.join(', ')}`);
-      }
-    } else {
-      mode = 'keys';
-      candidates = [...root.publicKeys];
-      candidateIndexes = candidates.map((_, i) => i);
-    }
-  } else if (root.fulcio) {
-    mode = 'fulcio+rekor';
-    if (!root.rekorPublicKeys) throw new EvaluationError('Internal inconsistency: Fulcio CA specified without a Rekor public key');
-    if (!has(SIGSTORE_SET_ANNOTATION)) throw new EvaluationError(`missing ${SIGSTORE_SET_ANNOTATION} annotation`);
-    if (!has(SIGSTORE_CERTIFICATE_ANNOTATION)) throw new EvaluationError(`missing ${SIGSTORE_CERTIFICATE_ANNOTATION} annotation`);
-    const untrustedCertPEM = Buffer.from(ann[SIGSTORE_CERTIFICATE_ANNOTATION]!, 'utf8');
-    const untrustedChainPEM = has(SIGSTORE_CHAIN_ANNOTATION) ? Buffer.from(ann[SIGSTORE_CHAIN_ANNOTATION]!, 'utf8') : undefined;
-    // The SET runs first (with the certificate PEM as the logged "key"): its time is when the cert must be valid.
-    const r = verifyRekorSET(root.rekorPublicKeys, ann[SIGSTORE_SET_ANNOTATION]!, untrustedCertPEM, base64Signature, payload);
-    // c/image parses the chain before the leaf.
-    const untrustedIntermediates = parseUntrustedIntermediatesFromPEM(untrustedChainPEM);
-    const untrustedCertificate = parseLeafCertFromPEM(untrustedCertPEM);
-    const facts = verifyFulcioCertificateAtTime(root.fulcio, unixToDate(r.integratedTime), untrustedCertificate, untrustedIntermediates, ctx.now());
-    candidates = facts.publicKey ? [facts.publicKey] : [];
-    candidateIndexes = [0];
-    extra = { ...rekorDetails(r), ...certificateDetails(facts) };
-    if (!facts.publicKey) throw new EvaluationError('unsupported public key type');
-  } else {
-    mode = 'pki';
-    const pki = root.pki!;
-    if (root.rekorPublicKeys) throw new EvaluationError('Internal inconsistency: PKI specified with a Rekor public key');
-    if (!has(SIGSTORE_CERTIFICATE_ANNOTATION)) throw new EvaluationError(`missing ${SIGSTORE_CERTIFICATE_ANNOTATION} annotation`);
-    const untrustedCertPEM = Buffer.from(ann[SIGSTORE_CERTIFICATE_ANNOTATION]!, 'utf8');
-    const untrustedChainPEM = has(SIGSTORE_CHAIN_ANNOTATION) ? Buffer.from(ann[SIGSTORE_CHAIN_ANNOTATION]!, 'utf8') : undefined;
-    const untrustedIntermediates = parseUntrustedIntermediatesFromPEM(untrustedChainPEM);
-    const untrustedCertificate = parseLeafCertFromPEM(untrustedCertPEM);
-    const facts = verifyPKI(pki, ctx.now(), untrustedCertificate, untrustedIntermediates);
-    if (!facts.publicKey) throw new EvaluationError('unsupported public key type');
-    candidates = [facts.publicKey];
-    candidateIndexes = [0];
-    extra = certificateDetails(facts);
-  }
-
-  let sigBytes: Uint8Array;
-  try {
-    sigBytes = goBase64Decode(base64Signature);
-  } catch (e) {
-    throw new InvalidSignatureError(`base64 decoding: ${(e as Error).message}`);
-  }
-  const which = verifyPayloadSignature(candidates, payload, sigBytes);
-
+  const untrustedBase64Signature = requireAnnotation(sig, SIGSTORE_SIGNATURE_ANNOTATION);
+  const signer = establishSigner(root, sig, untrustedBase64Signature, ctx);
+  const which = verifyPayloadSignature(signer.candidates, sig.payload, decodeSignature(untrustedBase64Signature));
   // Only now is the payload read: a parser never sees bytes that no trusted key signed.
-  const parsed = parseSignaturePayload(payload, 'sigstore');
-  const key = candidates[which]!;
+  const parsed = parseSignaturePayload(sig.payload, 'sigstore');
+  const key = signer.candidates[which]!;
   const details: SigstoreVerificationDetails = {
-    mode,
+    mode: signer.mode,
     keyFingerprint: keyFingerprint(key),
-    ...(mode === 'keys' || mode === 'keys+rekor' ? { keyIndex: candidateIndexes[which]! } : {}),
-    ...extra,
+    ...(signer.mode === 'keys' || signer.mode === 'keys+rekor' ? { keyIndex: signer.candidateIndexes[which]! } : {}),
+    ...signer.details,
     ...(parsed.creator !== undefined ? { creator: parsed.creator } : {}),
     ...(parsed.timestamp !== undefined ? { timestamp: parsed.timestamp } : {}),
   };
   // No trace line here: c/image logs nothing per accepted signature, and our debug output mirrors its lines.
   return { dockerReference: parsed.dockerReference, manifestDigest: parsed.manifestDigest, details: { ...details } };
+}
+
+/** The key(s) that may have made the signature, and what vouched for them. */
+interface Signer {
+  mode: SigstoreMode;
+  candidates: PublicKey[];
+  /** Each candidate's index among the configured keys (keys modes). */
+  candidateIndexes: number[];
+  details: Partial<SigstoreVerificationDetails>;
+}
+
+function requireAnnotation(sig: SigstoreSignature, name: string): string {
+  if (!Object.prototype.hasOwnProperty.call(sig.annotations, name)) throw new EvaluationError(`missing ${name} annotation`);
+  return sig.annotations[name]!;
+}
+
+function optionalAnnotation(sig: SigstoreSignature, name: string): string | undefined {
+  return Object.prototype.hasOwnProperty.call(sig.annotations, name) ? sig.annotations[name] : undefined;
+}
+
+/** c/image: exactly one of public keys, Fulcio and PKI; then the mode's own consistency checks and annotations. */
+function establishSigner(root: SigstoreTrustRoot, sig: SigstoreSignature, untrustedBase64Signature: string, ctx: VerifyContext): Signer {
+  const sources = [root.publicKeys, root.fulcio, root.pki].filter((x) => x !== undefined).length;
+  if (sources > 1) throw new EvaluationError('Internal inconsistency: More than one of public key, Fulcio, or PKI specified');
+  if (sources === 0) throw new EvaluationError('Internal inconsistency: A public key, Fulcio, or PKI must be specified.');
+  if (root.publicKeys) {
+    if (root.rekorPublicKeys) return signerFromRekorLoggedKey(root.publicKeys, root.rekorPublicKeys, sig, untrustedBase64Signature);
+    return { mode: 'keys', candidates: [...root.publicKeys], candidateIndexes: root.publicKeys.map((_, i) => i), details: {} };
+  }
+  if (root.fulcio) return signerFromFulcio(root.fulcio, root.rekorPublicKeys, sig, untrustedBase64Signature, ctx);
+  return signerFromPKI(root.pki!, root.rekorPublicKeys, sig, ctx);
+}
+
+/** Keys + Rekor: the SET must name one of our keys; only that key may then verify the payload. */
+function signerFromRekorLoggedKey(
+  publicKeys: readonly PublicKey[],
+  rekorPublicKeys: readonly PublicKey[],
+  sig: SigstoreSignature,
+  untrustedBase64Signature: string,
+): Signer {
+  const untrustedSET = requireAnnotation(sig, SIGSTORE_SET_ANNOTATION);
+  const failures: string[] = [];
+  for (let i = 0; i < publicKeys.length; i++) {
+    const k = publicKeys[i]!;
+    if (k.kind === 'dsa') {
+      throw new EvaluationError('re-marshaling public key to PEM: x509: unsupported public key type: *dsa.PublicKey');
+    }
+    try {
+      // The integrated time is ignored here: with a long-lived key, the SET only proves "it was logged".
+      const r = verifyRekorSET(rekorPublicKeys, untrustedSET, Buffer.from(marshalPublicKeyToPEM(k)), untrustedBase64Signature, sig.payload);
+      // A SET records exactly one key; the others cannot match.
+      return { mode: 'keys+rekor', candidates: [k], candidateIndexes: [i], details: rekorDetails(r) };
+    } catch (e) {
+      if (!(e instanceof InvalidSignatureError)) throw e;
+      failures.push(e.message);
+    }
+  }
+  throw new InvalidSignatureError(`No public key verified against the RekorSET: ${failures.join(', ')}`);
+}
+
+/** Fulcio: the SET first (with the certificate PEM as the logged "key"); its time is when the cert must be valid. */
+function signerFromFulcio(
+  fulcio: FulcioTrustRoot,
+  rekorPublicKeys: readonly PublicKey[] | undefined,
+  sig: SigstoreSignature,
+  untrustedBase64Signature: string,
+  ctx: VerifyContext,
+): Signer {
+  if (!rekorPublicKeys) throw new EvaluationError('Internal inconsistency: Fulcio CA specified without a Rekor public key');
+  const untrustedSET = requireAnnotation(sig, SIGSTORE_SET_ANNOTATION);
+  const untrustedCertPEM = Buffer.from(requireAnnotation(sig, SIGSTORE_CERTIFICATE_ANNOTATION), 'utf8');
+  const untrustedChainPEM = untrustedChain(sig);
+  const r = verifyRekorSET(rekorPublicKeys, untrustedSET, untrustedCertPEM, untrustedBase64Signature, sig.payload);
+  // c/image parses the chain before the leaf.
+  const untrustedIntermediates = parseUntrustedIntermediatesFromPEM(untrustedChainPEM);
+  const untrustedCertificate = parseLeafCertFromPEM(untrustedCertPEM);
+  const facts = verifyFulcioCertificateAtTime(fulcio, unixToDate(r.integratedTime), untrustedCertificate, untrustedIntermediates, ctx.now());
+  if (!facts.publicKey) throw new EvaluationError('unsupported public key type');
+  return { mode: 'fulcio+rekor', candidates: [facts.publicKey], candidateIndexes: [0], details: { ...rekorDetails(r), ...certificateDetails(facts) } };
+}
+
+function signerFromPKI(pki: PKITrustRoot, rekorPublicKeys: readonly PublicKey[] | undefined, sig: SigstoreSignature, ctx: VerifyContext): Signer {
+  if (rekorPublicKeys) throw new EvaluationError('Internal inconsistency: PKI specified with a Rekor public key');
+  const untrustedCertPEM = Buffer.from(requireAnnotation(sig, SIGSTORE_CERTIFICATE_ANNOTATION), 'utf8');
+  const untrustedIntermediates = parseUntrustedIntermediatesFromPEM(untrustedChain(sig));
+  const untrustedCertificate = parseLeafCertFromPEM(untrustedCertPEM);
+  const facts = verifyPKI(pki, ctx.now(), untrustedCertificate, untrustedIntermediates);
+  if (!facts.publicKey) throw new EvaluationError('unsupported public key type');
+  return { mode: 'pki', candidates: [facts.publicKey], candidateIndexes: [0], details: certificateDetails(facts) };
+}
+
+function untrustedChain(sig: SigstoreSignature): Buffer | undefined {
+  const chain = optionalAnnotation(sig, SIGSTORE_CHAIN_ANNOTATION);
+  return chain !== undefined ? Buffer.from(chain, 'utf8') : undefined;
+}
+
+function decodeSignature(untrustedBase64Signature: string): Uint8Array {
+  try {
+    return goBase64Decode(untrustedBase64Signature);
+  } catch (e) {
+    throw new InvalidSignatureError(`base64 decoding: ${(e as Error).message}`);
+  }
 }
