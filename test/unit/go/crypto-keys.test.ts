@@ -4,7 +4,7 @@
  * skopeo 1.18 printed after "parsing public key 1: " for the same key bytes (keyPath of a sigstoreSigned
  * requirement, verdict.sh), so a user comparing our message with CRI-O's sees the same words.
  */
-import { generateKeyPairSync, sign as nodeSign, type KeyObject } from 'node:crypto';
+import { createHash, generateKeyPairSync, sign as nodeSign, type KeyObject } from 'node:crypto';
 import { describe, expect, test } from '@jest/globals';
 import { KeyParseError, keyFingerprint, loadVerifier, marshalPublicKeyToPEM, parsePKIXPublicKey, unmarshalPEMToPublicKey } from '../../../src/go/crypto/keys.js';
 import { pemEncode } from '../../../src/go/encoding/pem.js';
@@ -120,6 +120,61 @@ function derLength(n: number): Buffer {
   if (n < 0x80) return Buffer.from([n]);
   return n < 0x100 ? Buffer.from([0x81, n]) : Buffer.from([0x82, n >> 8, n & 0xff]);
 }
+
+describe('RSA PUBLIC KEY (x509.ParsePKCS1PublicKey has its own checks and texts)', () => {
+  const pkcs1 = (der: Buffer) => pemEncode('RSA PUBLIC KEY', der);
+  const RSA_PKCS1 = RSA.publicKey.export({ type: 'pkcs1', format: 'der' });
+  test.each([
+    ['a PKIX key in an "RSA PUBLIC KEY" block', pkcs1(spki(RSA.publicKey)), 'x509: failed to parse public key (use ParsePKIXPublicKey instead for this key format)'],
+    ['a zero exponent', pkcs1(hex('3006020101020100')), 'x509: public key contains zero or negative value'],
+    ['a negative modulus', pkcs1(hex('3006020180020103')), 'x509: public key contains zero or negative value'],
+    ['an exponent of 2^31', pkcs1(hex('300a02010102050080000000')), 'x509: public key contains large public exponent'],
+    ['a non-minimal modulus', pkcs1(hex('300702020001020103')), 'asn1: structure error: integer not minimally-encoded'],
+    ['trailing DER', pkcs1(Buffer.concat([RSA_PKCS1, hex('00')])), 'asn1: syntax error: trailing data'],
+  ])('%s', (_name, text, message) => {
+    expect(parseError(text)).toBe(message);
+  });
+  test('members after E are ignored, as encoding/asn1 does', () => {
+    const extra = Buffer.concat([RSA_PKCS1, hex('020100')]);
+    extra.writeUInt16BE(extra.length - 4, 2);
+    expect(keyFingerprint(parse(pkcs1(extra)))).toBe(keyFingerprint(parse(pub(spki(RSA.publicKey)))));
+  });
+});
+
+// Go parses these keys; each signature check with them then fails with crypto/rsa's text (skopeo 1.18 printed it after
+// "cryptographic signature verification failed: "), so other keys of the same requirement are still tried.
+describe('RSA keys Go loads but crypto/rsa will not verify with', () => {
+  const N = RSA.publicKey.export({ type: 'pkcs1', format: 'der' }).subarray(4, 4 + 261); // INTEGER, 257-octet body
+  const withE = (eHex: string, n: Buffer = N) => {
+    const body = Buffer.concat([n, hex(eHex)]);
+    return pub(rsaSPKI(undefined, Buffer.concat([hex('30'), derLength(body.length), body])));
+  };
+  const payload = Buffer.from('payload');
+  test.each([
+    ['an exponent of 1', '020101', 'crypto/rsa: public exponent too small or negative'],
+    ['an even exponent', '0203010000', 'crypto/rsa: public exponent is even'],
+    ['an exponent of 2^31+1', '02050080000001', 'crypto/rsa: public exponent too large'],
+    ['an exponent of 2^40+1', '0206010000000001', 'crypto/rsa: public exponent too large'],
+  ])('%s', (_name, e, message) => {
+    const k = parse(withE(e));
+    expect(k.kind).toBe('rsa');
+    expect(loadVerifier(k).verify(payload, nodeSign('sha256', payload, RSA.privateKey))).toBe(message);
+  });
+  test('with an exponent of 1 anyone can forge a signature (OpenSSL accepts it); Go refuses to verify, and so do we', () => {
+    const digestInfo = Buffer.concat([hex('3031300d060960864801650304020105000420'), createHash('sha256').update(payload).digest()]);
+    const forged = Buffer.concat([hex('0001'), Buffer.alloc(256 - 3 - digestInfo.length, 0xff), hex('00'), digestInfo]);
+    expect(loadVerifier(parse(withE('020101'))).verify(payload, forged)).toBe('crypto/rsa: public exponent too small or negative');
+  });
+  test('an even modulus', () => {
+    const even = Buffer.from(N);
+    even[even.length - 1]! &= 0xfe;
+    expect(loadVerifier(parse(withE('0203010001', even))).verify(payload, Buffer.alloc(256, 1))).toBe('crypto/rsa: public modulus is even');
+  });
+  test('bytes after E in the key are not read (cryptobyte), the key verifies', () => {
+    const k = parse(withE('0203010001020100'));
+    expect(loadVerifier(k).verify(payload, nodeSign('sha256', payload, RSA.privateKey))).toBeUndefined();
+  });
+});
 
 describe('verifiers (signature.LoadVerifier with SHA-256)', () => {
   const payload = Buffer.from('{"critical":{}}');
