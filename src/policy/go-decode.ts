@@ -9,6 +9,7 @@
 import { PolicyFormatError } from '../errors.js';
 import { goBase64Decode as goBase64DecodeOrThrow, GoBase64Error } from '../go/encoding/base64.js';
 import * as go from '../go/encoding/json/decode.js';
+import { goFieldFor } from '../go/encoding/json/fold.js';
 import { GoJSONError, type JsonLocation, type JsonNode, type JsonObject, type JsonObjectEntry } from '../go/encoding/json/scanner.js';
 
 export { goFloatV, goJsonKind, goTokenRepr } from '../go/encoding/json/decode.js';
@@ -76,7 +77,7 @@ export function lenientType(node: JsonNode, structName: string, typeName: string
   // The value that won is the last string member selecting `type` (`null` members keep the earlier value).
   const winner =
     node.kind === 'object'
-      ? node.entries.findLast((e) => e.value.kind === 'string' && go.lenientField(['type'], e.key) !== undefined)
+      ? node.entries.findLast((e) => e.value.kind === 'string' && goFieldFor(['type'], e.key) !== undefined)
       : undefined;
   return { type, at: winner?.value.loc ?? node.loc };
 }

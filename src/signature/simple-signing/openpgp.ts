@@ -19,6 +19,7 @@ export function loadOpenPGP(): Promise<OpenPGPModule> {
  *    (RSA-768 was factored in 2009), a deliberate deviation from gpg.
  *  - DSA is accepted (gpg does; openpgp.js does not by default); ElGamal cannot sign in gpg either.
  *  - No curve is refused by name (gpg verifies secp256k1 signatures).
+ *  - Digest lengths per key type cannot be set here; gpg's rules for them are in digest-length.ts.
  */
 export function verificationConfig(openpgp: OpenPGPModule): Config {
   const { enums } = openpgp;

@@ -2,6 +2,8 @@ import { createHash, createPublicKey, verify as nodeVerify, constants } from 'no
 import type { Config, PublicKey, Subkey } from 'openpgp';
 import { EvaluationError, InvalidSignatureError } from '../../errors.js';
 import type { Keyring } from './keys.js';
+import { dsaDigestLengthRefusal, NODE_HASH } from './digest-length.js';
+import { isShortDigestEdDSA, verifyShortDigestEdDSA } from './eddsa-short-digest.js';
 import { readSignedMessage, type SignatureEntry, type V3Signature } from './message.js';
 import { WEAK_RSA_BITS, verificationConfig, type OpenPGPModule } from './openpgp.js';
 
@@ -63,25 +65,34 @@ export async function verifyGPGMessage(
   let hashAlgorithm: number;
   if (entry.kind === 'v4') {
     hashAlgorithm = entry.packet.hashAlgorithm ?? 0;
-    let result: Awaited<ReturnType<OpenPGPModule['verify']>>;
-    try {
-      // gpg does not refuse a signature dated in the future (it checks the key at the present time, below), while
-      // openpgp.js refuses one made after `date`: so a future-dated signature is verified as of its own date.
-      const created = entry.packet.created;
-      result = await openpgp.verify({
-        message: parts.message as never,
-        verificationKeys: keyring.keys,
-        date: created && created.getTime() > now.getTime() ? created : now,
-        format: (parts.cleartext ? 'utf8' : 'binary') as 'binary',
-        config,
-      });
-    } catch (e) {
-      throw new EvaluationError(`Error verifying the OpenPGP signature: ${(e as Error).message}`);
+    const refusal = dsaDigestLengthRefusal(openpgp, signing, hashAlgorithm, hashAlgorithmName(openpgp, hashAlgorithm));
+    if (refusal) throw invalid(refusal);
+    // gpg does not refuse a signature dated in the future (it checks the key at the present time, below), while
+    // openpgp.js refuses one made after `date`: so a future-dated signature is verified as of its own date.
+    const created = entry.packet.created;
+    const date = created && created.getTime() > now.getTime() ? created : now;
+    let verified: Promise<unknown>;
+    if (isShortDigestEdDSA(openpgp, entry.packet)) {
+      verified = verifyShortDigestEdDSA(openpgp, parts, entry.packet, primary, signing, date, config);
+    } else {
+      let result: Awaited<ReturnType<OpenPGPModule['verify']>>;
+      try {
+        result = await openpgp.verify({
+          message: parts.message as never,
+          verificationKeys: keyring.keys,
+          date,
+          format: (parts.cleartext ? 'utf8' : 'binary') as 'binary',
+          config,
+        });
+      } catch (e) {
+        throw new EvaluationError(`Error verifying the OpenPGP signature: ${(e as Error).message}`);
+      }
+      const v = result.signatures[0];
+      if (!v) throw invalid(`signature by key ${keyID} is not a signature over data (type 0x${entry.packet.signatureType?.toString(16) ?? '?'})`);
+      verified = v.verified;
     }
-    const v = result.signatures[0];
-    if (!v) throw invalid(`signature by key ${keyID} is not a signature over data (type 0x${entry.packet.signatureType?.toString(16) ?? '?'})`);
     try {
-      await v.verified;
+      await verified;
     } catch (e) {
       throw invalid(describeFailure(openpgp, e, keyID, entry));
     }
@@ -153,8 +164,6 @@ function hashAlgorithmName(openpgp: OpenPGPModule, id: number): string {
   const name = (openpgp.enums.read(openpgp.enums.hash, id) as string | undefined) ?? `hash ${id}`;
   return name === 'ripemd' ? 'RIPEMD160' : name.toUpperCase();
 }
-
-const NODE_HASH: Record<number, string> = { 1: 'md5', 2: 'sha1', 3: 'ripemd160', 8: 'sha256', 9: 'sha384', 10: 'sha512', 11: 'sha224' };
 
 /**
  * V3 signatures (RFC 4880 §5.2.2): hash(data ‖ type ‖ creation time), RSA PKCS#1 v1.5. openpgp.js 6 dropped them, but

@@ -1,6 +1,7 @@
 import { describe, expect, test } from '@jest/globals';
 import { GoSlice, GoStruct, goUnmarshal, sliceOf, str, stringMapOf, type GoStructType } from '../../../src/go/encoding/json/unmarshal.js';
 import { OCI1, OCI1_INDEX } from '../../../src/manifest/index.js';
+import { GO_TIME, GoTime } from '../../../src/go/time.js';
 
 /**
  * Go's json.Unmarshal into c/image's structs, row by row. Each row's expectation is what Go 1.24 does (the
@@ -63,5 +64,38 @@ describe("type errors: Go 1.24's text, the first one wins, embedded structs name
   test('slices are GoSlice values with their length', () => {
     const v = (goUnmarshal(enc('{"layers":[{},{}]}'), OCI1).value as GoStruct).f['layers'];
     expect(v instanceof GoSlice && v.len).toBe(2);
+  });
+
+  test('an array into []byte decodes into the old backing bytes: null keeps a byte, also one past the old length', () => {
+    const shape: GoStructType = { k: 'struct', name: 'T', typeName: 'x.T', fields: [{ json: 'b', type: { k: 'bytes' } }] };
+    const bytes = (doc: string) => [...((goUnmarshal(enc(doc), shape).value as GoStruct).f['b'] as Uint8Array)];
+    expect(bytes('{"b":"AQID","b":[null,9]}')).toEqual([1, 9]);
+    expect(bytes('{"b":[1,2,3],"b":[null],"b":[null,null,null]}')).toEqual([1, 2, 3]);
+    expect(bytes('{"b":[1,2,3],"b":[],"b":[null,null]}')).toEqual([0, 0]);
+    expect(goUnmarshal(enc('{"b":[1,"x",-1]}'), shape).error?.message).toBe('json: cannot unmarshal string into Go struct field T.b of type uint8');
+    expect(goUnmarshal(enc('{"b":[256]}'), shape).error?.message).toBe('json: cannot unmarshal number 256 into Go struct field T.b of type uint8');
+  });
+});
+
+describe('a json.Unmarshaler field (time.Time)', () => {
+  const anon: GoStructType = { k: 'struct', name: '', typeName: 'struct { N int; T time.Time }', fields: [{ json: 'n', type: { k: 'int' } }, { json: 't', type: GO_TIME }] };
+  const run = (doc: string) => goUnmarshal(enc(doc), anon);
+  const t = (doc: string) => ((run(doc).value as GoStruct).f['t'] as GoTime).unixMilli();
+
+  test('gets null (a no-op for time.Time) and strings; the zero value is year 1', () => {
+    expect(t('{}')).toBe(GoTime.ZERO.unixMilli());
+    expect(t('{"t":"2024-01-02T03:04:05.5+01:00","t":null}')).toBe(Date.parse('2024-01-02T02:04:05.5Z'));
+  });
+
+  test('its error ends decoding and wins over a type error remembered earlier', () => {
+    const r = run('{"n":"x","t":5,"n":"y"}');
+    expect(r.error?.message).toBe('Time.UnmarshalJSON: input is not a JSON string');
+    expect(run('{"t":"2024-02-30T00:00:00Z","n":"x"}').error?.message).toBe('parsing time "2024-02-30T00:00:00Z": day out of range');
+  });
+
+  test('an anonymous struct: field errors name the empty struct, top-level ones the whole type', () => {
+    expect(run('{"n":1.5}').error?.message).toBe('json: cannot unmarshal number 1.5 into Go struct field .n of type int');
+    expect(run('{"n":9223372036854775808}').error?.message).toBe('json: cannot unmarshal number 9223372036854775808 into Go struct field .n of type int');
+    expect(run('"x"').error?.message).toBe('json: cannot unmarshal string into Go value of type struct { N int; T time.Time }');
   });
 });

@@ -1,5 +1,5 @@
 import { beforeAll, describe, expect, test } from '@jest/globals';
-import { createHash } from 'node:crypto';
+import { createHash, createPrivateKey, sign as nodeSign } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
@@ -205,6 +205,89 @@ describe('messages signed on the fly (payload errors after valid cryptography, a
     const k = await weakKey();
     const r = await outcome(signedBy({ keyData: new Uint8Array(Buffer.from(k.toPublic().armor())) }), await signWith(k, valid, openpgp.enums.hash.md5));
     expect(r).toEqual({ ok: false, class: 'InvalidSignatureError', message: expect.stringMatching(/^Invalid GPG signature: signature by key [0-9A-F]{16} uses the MD5 hash algorithm, which is rejected as insecure$/) });
+  });
+
+  /**
+   * An Ed25519 (legacy EdDSA) signature over a chosen digest, built by hand (RFC 4880 §5.2.3): openpgp.js refuses to
+   * sign with a digest under 256 bits. As gpg (libgcrypt) does, Ed25519 signs the digest bytes themselves.
+   */
+  function ed25519Sign(k: openpgp.PrivateKey, text: string, hash: 'sha1' | 'ripemd160' | 'sha224' | 'sha256', opts: { alterS?: boolean } = {}): Uint8Array {
+    const hashID = { sha1: 2, ripemd160: 3, sha224: 11, sha256: 8 }[hash];
+    const created = Buffer.alloc(4);
+    created.writeUInt32BE(Math.floor(Date.now() / 1000));
+    const subpackets = Buffer.concat([
+      Buffer.from([5, 2]), created, // signature creation time
+      Buffer.from([9, 16]), Buffer.from(k.keyPacket.getKeyID().toHex(), 'hex'), // issuer
+    ]);
+    const hashed = Buffer.concat([Buffer.from([4, 0x00, 22, hashID, 0, subpackets.length]), subpackets]);
+    const trailer = Buffer.from([4, 0xff, 0, 0, 0, hashed.length]);
+    const digest = createHash(hash).update(Buffer.concat([Buffer.from(text), hashed, trailer])).digest();
+    const { Q } = k.keyPacket.publicParams as { Q: Uint8Array };
+    const { seed } = (k.keyPacket as unknown as { privateParams: { seed: Uint8Array } }).privateParams;
+    const b64 = (b: Uint8Array) => Buffer.from(b).toString('base64url');
+    const priv = createPrivateKey({ key: { kty: 'OKP', crv: 'Ed25519', d: b64(seed), x: b64(Q.subarray(1)) }, format: 'jwk' });
+    const rs = nodeSign(null, digest, priv);
+    if (opts.alterS) rs[40]! ^= 0x01;
+    const mpi = (b: Buffer) => {
+      const v = b.subarray(b.findIndex((x) => x !== 0)); // an MPI has no leading zero bytes
+      const bits = Buffer.alloc(2);
+      bits.writeUInt16BE((v.length - 1) * 8 + (32 - Math.clz32(v[0]!)));
+      return Buffer.concat([bits, v]);
+    };
+    const body = Buffer.concat([hashed, Buffer.from([0, 0]), digest.subarray(0, 2), mpi(rs.subarray(0, 32)), mpi(rs.subarray(32))]);
+    const literal = new openpgp.LiteralDataPacket();
+    (literal as unknown as { setBytes(b: Uint8Array, f: number): void }).setBytes(new Uint8Array(Buffer.from(text)), openpgp.enums.literal.binary);
+    const literalList = new openpgp.PacketList();
+    literalList.push(literal);
+    return new Uint8Array(Buffer.concat([Buffer.from([0xc2, body.length]), body, literalList.write() as Uint8Array]));
+  }
+  const keyOf = (k: openpgp.PrivateKey) => signedBy({ keyData: new Uint8Array(Buffer.from(k.toPublic().armor())) });
+
+  test.each([
+    ['sha1', 'SHA1', ['signature uses the weak SHA1 hash algorithm']],
+    ['ripemd160', 'RIPEMD160', ['signature uses the weak RIPEMD160 hash algorithm']],
+    ['sha224', 'SHA224', []],
+    ['sha256', 'SHA256', []],
+  ] as const)('Ed25519 over %s is accepted as gpg accepts it (openpgp.js alone refuses digests under 256 bits)', async (hash, name, warnings) => {
+    const trace = new Trace();
+    const r = await outcome(keyOf(key), ed25519Sign(key, valid, hash), context(trace));
+    expect(r).toMatchObject({ ok: true, payload: { details: { hashAlgorithm: name } } });
+    expect(trace.events.filter((e) => e.level === 'warn').map((e) => e.message)).toEqual(warnings.map((w) => expect.stringContaining(w)));
+  });
+
+  test.each([
+    ['the data', (k: openpgp.PrivateKey) => ed25519Sign(k, valid, 'sha1').map((b, i, a) => (i === a.length - 5 ? b ^ 1 : b))],
+    ['S (hash prefix intact)', (k: openpgp.PrivateKey) => ed25519Sign(k, valid, 'sha1', { alterS: true })],
+  ])('Ed25519 over SHA-1 with altered %s is a BAD signature', async (_n, make) => {
+    expect(await outcome(keyOf(key), make(key))).toEqual({
+      ok: false,
+      class: 'InvalidSignatureError',
+      message: `Invalid GPG signature: BAD signature by key ${key.getKeyID().toHex().toUpperCase()}: the signed data or the signature has been modified`,
+    });
+  });
+
+  test('Ed25519 over SHA-1 by a key that is not configured is NO_PUBKEY', async () => {
+    const other = (await openpgp.generateKey({ type: 'ecc', curve: 'curve25519Legacy', userIDs: [{ name: 'other' }], format: 'object' })).privateKey;
+    expect(await outcome(keyOf(key), ed25519Sign(other, valid, 'sha1'))).toMatchObject({ ok: false, message: expect.stringContaining('(GPG: NO_PUBKEY)') });
+  });
+
+  test.each([
+    ['nistP256', 'sha1', 256, 'SHA1'],
+    ['nistP256', 'sha224', 256, 'SHA224'],
+    ['nistP384', 'sha256', 384, 'SHA256'],
+    ['nistP521', 'sha384', 512, 'SHA384'],
+  ] as const)('ECDSA %s over %s is refused as gpg refuses a digest shorter than q', async (curve, hash, bits, name) => {
+    const k = (await openpgp.generateKey({ type: 'ecc', curve, userIDs: [{ name: curve }], format: 'object' })).privateKey;
+    expect(await outcome(keyOf(k), await signWith(k, valid, openpgp.enums.hash[hash]))).toEqual({
+      ok: false,
+      class: 'InvalidSignatureError',
+      message: `Invalid GPG signature: ECDSA key ${k.getKeyID().toHex().toUpperCase()} requires a ${bits} bit or larger hash (hash is ${name})`,
+    });
+  });
+
+  test('ECDSA P-256 over SHA-256 is accepted', async () => {
+    const k = (await openpgp.generateKey({ type: 'ecc', curve: 'nistP256', userIDs: [{ name: 'p256' }], format: 'object' })).privateKey;
+    expect(await outcome(keyOf(k), await signWith(k, valid, openpgp.enums.hash.sha256))).toMatchObject({ ok: true });
   });
 
   test('garbage instead of a signature is a plain error', async () => {

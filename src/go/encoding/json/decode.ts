@@ -13,6 +13,7 @@
  */
 import { GoBase64Error, goBase64Decode } from '../base64.js';
 import { goQuote } from '../../fmt.js';
+import { GoFieldNames } from './fold.js';
 import { GoJSONError, readJson, type GoJsonEntry, type GoJsonValue } from './scanner.js';
 
 export { GoJSONError };
@@ -234,10 +235,6 @@ export class LenientStruct {
 
 export type LenientValue = string | Uint8Array | GoJsonValue | LenientStruct | undefined;
 
-/** Go's case-insensitive struct-field match (encoding/json uses Unicode simple folding). */
-export function foldEq(a: string, b: string): boolean {
-  return a.toLowerCase() === b.toLowerCase();
-}
 
 export function decodeLenient(v: GoJsonValue, schema: LenientSchema): { value: LenientValue; error?: GoJSONError } {
   const state: { error?: GoJSONError } = {};
@@ -283,20 +280,16 @@ function decodeInto(
       if (v.kind === 'null') return undefined;
       if (v.kind !== 'object') return save(schema.goType);
       const target = existing instanceof LenientStruct ? existing : new LenientStruct();
-      const names = Object.keys(schema.fields);
+      const names = new GoFieldNames(Object.keys(schema.fields));
       for (const { key, value } of v.entries) {
-        const field = lenientField(names, key);
-        if (field === undefined) continue;
+        const i = names.lookup(key);
+        if (i === undefined) continue;
+        const field = names.names[i]!;
         target.fields[field] = decodeInto(value, schema.fields[field]!, target.fields[field], state, schema.goName, [...path, field]);
       }
       return target;
     }
   }
-}
-
-/** The struct field a JSON member name selects: an exact match, else a case-insensitive one (Go's rule). */
-export function lenientField(names: readonly string[], key: string): string | undefined {
-  return names.find((n) => n === key) ?? names.find((n) => foldEq(n, key));
 }
 
 /** `json.Unmarshal`'s first step: the whole input must be one valid JSON value (Go scanner messages). */

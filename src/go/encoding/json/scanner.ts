@@ -53,6 +53,8 @@ export interface JsonString extends NodeBase {
   readonly value: string;
   /** The unescaped value as UTF-8 bytes, exactly as Go holds it (base64 offsets are byte offsets). */
   readonly bytes: Uint8Array;
+  /** The literal between its quotes as written, when that differs from `bytes` (a json.Unmarshaler sees it). */
+  readonly raw?: Uint8Array;
 }
 export interface JsonNumber extends NodeBase {
   readonly kind: 'number';
@@ -77,7 +79,7 @@ export type GoJsonValue =
   | { readonly kind: 'object'; readonly entries: readonly GoJsonEntry[]; readonly loc?: JsonLocation }
   | { readonly kind: 'array'; readonly items: readonly GoJsonValue[]; readonly loc?: JsonLocation }
   /** `bytes`: the unescaped UTF-8 when the reader produced it (base64 offsets are byte offsets). */
-  | { readonly kind: 'string'; readonly value: string; readonly bytes?: Uint8Array; readonly loc?: JsonLocation }
+  | { readonly kind: 'string'; readonly value: string; readonly bytes?: Uint8Array; readonly raw?: Uint8Array; readonly loc?: JsonLocation }
   | { readonly kind: 'number'; readonly raw: string; readonly loc?: JsonLocation }
   | { readonly kind: 'bool'; readonly value: boolean; readonly loc?: JsonLocation }
   | { readonly kind: 'null'; readonly loc?: JsonLocation };
@@ -394,8 +396,12 @@ class Reader {
         return undefined;
       }
       case Ch.Quote: {
+        const start = this.i + 1;
         const bytes = this.readString();
-        return { kind: 'string', loc, value: decodeGoUtf8(bytes), bytes };
+        const value = decodeGoUtf8(bytes);
+        // The fast path returns a view of the input: only a literal with escapes differs from its value.
+        if (bytes.buffer === this.b.buffer) return { kind: 'string', loc, value, bytes };
+        return { kind: 'string', loc, value, bytes, raw: this.b.subarray(start, this.i - 1) };
       }
       case 0x74: // t
         this.readLiteral('true');

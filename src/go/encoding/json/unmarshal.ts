@@ -10,10 +10,14 @@
  *  - `null` leaves strings, numbers, bools and structs alone and sets pointers, slices, maps and interfaces to nil;
  *  - a type mismatch is remembered (the first one wins) while decoding goes on, and fails the whole call with
  *    Go 1.24's text (`json: cannot unmarshal number into Go struct field Descriptor.Manifest.layers.annotations of type
- *    string`, embedded struct names included).
+ *    string`, embedded struct names included);
+ *  - a json.Unmarshaler (time.Time) gets the value, `null` included, and its error ends decoding at once: it is
+ *    what Unmarshal returns, even over a type mismatch remembered earlier.
  * Syntax is checked first, over the whole input, by the shared reader (Go's checkValid).
  */
 import { GoBase64Error, goBase64Decode } from '../base64.js';
+import type { GoTime } from '../../time.js';
+import { GoFieldNames } from './fold.js';
 import { GoJSONError, readJson, type GoJsonValue } from './scanner.js';
 
 /** A Go type, as much of it as decoding needs; `name` is what reflect's Type.String() prints. */
@@ -28,7 +32,19 @@ export type GoType =
   | { readonly k: 'ptr'; readonly elem: GoType }
   | { readonly k: 'slice'; readonly elem: GoType }
   | { readonly k: 'map'; readonly elem: GoType }
+  | GoUnmarshalerType
   | GoStructType;
+
+/**
+ * A type with a json.Unmarshaler (value receiver reached through the field's address, as for time.Time): decoding
+ * calls `unmarshalJSON` with the value and what the field holds; a GoJSONError it throws ends decoding.
+ */
+export interface GoUnmarshalerType {
+  readonly k: 'unmarshaler';
+  readonly name: string;
+  readonly zero: () => GoValue;
+  readonly unmarshalJSON: (v: GoJsonValue, existing: GoValue) => GoValue;
+}
 
 export interface GoStructType {
   readonly k: 'struct';
@@ -63,7 +79,7 @@ export class GoStruct {
   constructor(readonly f: Record<string, GoValue>) {}
 }
 
-export type GoValue = string | bigint | boolean | Uint8Array | GoJsonValue | GoSlice | Map<string, GoValue> | GoStruct | undefined | null;
+export type GoValue = string | bigint | boolean | Uint8Array | GoJsonValue | GoSlice | Map<string, GoValue> | GoStruct | GoTime | undefined | null;
 
 export function typeString(t: GoType): string {
   switch (t.k) {
@@ -87,6 +103,8 @@ export function typeString(t: GoType): string {
       return 'map[string]' + typeString(t.elem);
     case 'struct':
       return t.typeName;
+    case 'unmarshaler':
+      return t.name;
   }
 }
 
@@ -101,6 +119,8 @@ export function zeroValue(t: GoType): GoValue {
       return false;
     case 'struct':
       return new GoStruct(Object.fromEntries(t.fields.map((f) => [f.json, zeroValue(f.type)])));
+    case 'unmarshaler':
+      return t.zero();
     default:
       return undefined;
   }
@@ -112,6 +132,8 @@ interface State {
   struct: string;
   stack: string[];
   hasContext: boolean;
+  /** The whole backing array of each []byte decoded in this call (Go reuses it when the member repeats). */
+  byteBacking: WeakMap<Uint8Array, Uint8Array>;
 }
 
 /** `json.Unmarshal(bytes, &v)` where v starts as `initial` (or the zero value): the value, and the error Go returns. */
@@ -128,9 +150,16 @@ export function goUnmarshal(bytes: Uint8Array, t: GoType, initial?: GoValue): { 
 
 /** As {@link goUnmarshal}, over a value already read (a json.RawMessage being decoded again, for instance). */
 export function goUnmarshalValue(root: GoJsonValue, t: GoType, initial?: GoValue): { value: GoValue; error?: GoJSONError } {
-  const st: State = { struct: '', stack: [], hasContext: false };
-  const value = decode(root, t, initial === undefined ? zeroValue(t) : initial, st);
-  return { value, ...(st.error ? { error: st.error } : {}) };
+  const st: State = { struct: '', stack: [], hasContext: false, byteBacking: new WeakMap() };
+  // A struct is decoded in place: when an Unmarshaler's error ends decoding, `start` holds what was decoded so far.
+  const start = initial === undefined ? zeroValue(t) : initial;
+  try {
+    const value = decode(root, t, start, st);
+    return { value, ...(st.error ? { error: st.error } : {}) };
+  } catch (e) {
+    if (e instanceof GoJSONError) return { value: start, error: e };
+    throw e;
+  }
 }
 
 function typeError(st: State, what: string, t: GoType | string): void {
@@ -166,6 +195,7 @@ const INT64_MAX = 2n ** 63n - 1n;
 function decode(v: GoJsonValue, t: GoType, existing: GoValue, st: State): GoValue {
   if (t.k === 'any') return decodeAny(v, st);
   if (t.k === 'raw') return v;
+  if (t.k === 'unmarshaler') return t.unmarshalJSON(v, existing);
   if (v.kind === 'null') {
     // Go: null only resets pointers, slices, maps and interfaces (and []byte, a slice).
     return t.k === 'ptr' || t.k === 'slice' || t.k === 'map' || t.k === 'bytes' ? undefined : existing;
@@ -206,7 +236,7 @@ function decode(v: GoJsonValue, t: GoType, existing: GoValue, st: State): GoValu
       return existing;
     case 'array':
       if (t.k === 'slice') return decodeSlice(v, t, existing, st);
-      if (t.k === 'bytes') return decodeByteArray(v, st);
+      if (t.k === 'bytes') return decodeByteArray(v, existing, st);
       typeError(st, 'array', t);
       return existing;
     case 'object':
@@ -217,15 +247,24 @@ function decode(v: GoJsonValue, t: GoType, existing: GoValue, st: State): GoValu
   }
 }
 
-function decodeByteArray(v: Extract<GoJsonValue, { kind: 'array' }>, st: State): Uint8Array {
-  return Uint8Array.from(
-    v.items.map((item) => {
-      if (item.kind === 'null') return 0;
-      if (item.kind === 'number' && /^\d+$/.test(item.raw) && Number(item.raw) <= 255) return Number(item.raw);
-      typeError(st, item.kind === 'number' ? `number ${item.raw}` : item.kind, 'uint8');
-      return 0;
-    }),
-  );
+/**
+ * A JSON array into `[]byte` is a slice like any other: the elements are decoded into the old backing array (the
+ * bytes a base64 string or an earlier array left, also beyond the old length), and `null` or a rejected element
+ * leaves the byte that was there. `[]` is a new empty slice.
+ */
+function decodeByteArray(v: Extract<GoJsonValue, { kind: 'array' }>, existing: GoValue, st: State): Uint8Array {
+  if (v.items.length === 0) return new Uint8Array(0);
+  const old = existing instanceof Uint8Array ? (st.byteBacking.get(existing) ?? existing) : new Uint8Array(0);
+  const backing = new Uint8Array(Math.max(old.length, v.items.length));
+  backing.set(old);
+  v.items.forEach((item, i) => {
+    if (item.kind === 'null') return;
+    if (item.kind === 'number' && /^\d+$/.test(item.raw) && Number(item.raw) <= 255) backing[i] = Number(item.raw);
+    else typeError(st, item.kind === 'number' ? `number ${item.raw}` : item.kind, 'uint8');
+  });
+  const slice = backing.subarray(0, v.items.length);
+  st.byteBacking.set(slice, backing);
+  return slice;
 }
 
 function decodeSlice(v: Extract<GoJsonValue, { kind: 'array' }>, t: Extract<GoType, { k: 'slice' }>, existing: GoValue, st: State): GoSlice {
@@ -262,26 +301,17 @@ function decodeStruct(v: Extract<GoJsonValue, { kind: 'object' }>, t: GoStructTy
   return target;
 }
 
-const foldCache = new WeakMap<GoStructType, { exact: Map<string, GoField>; ascii: Map<string, GoField>; folded: { re: RegExp; field: GoField }[] }>();
+const fieldNames = new WeakMap<GoStructType, GoFieldNames>();
 
-/** encoding/json's field choice: an exact name, else the first whose name equals under simple case folding. */
+/** encoding/json's field choice for a member name (src/go/encoding/json/fold.ts). */
 function selectField(t: GoStructType, key: string): GoField | undefined {
-  let c = foldCache.get(t);
-  if (!c) {
-    c = {
-      exact: new Map(t.fields.map((f) => [f.json, f])),
-      // For an ASCII key, simple folding is ASCII case folding (U+017F and U+212A are not ASCII): a map lookup.
-      ascii: new Map([...t.fields].reverse().map((f) => [f.json.toLowerCase(), f])),
-      // The `iu` flags compare by Unicode simple case folding, which is what Go's foldName orbits are built from.
-      folded: t.fields.map((f) => ({ re: new RegExp(`^${f.json.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`, 'iu'), field: f })),
-    };
-    foldCache.set(t, c);
+  let names = fieldNames.get(t);
+  if (!names) {
+    names = new GoFieldNames(t.fields.map((f) => f.json));
+    fieldNames.set(t, names);
   }
-  const exact = c.exact.get(key);
-  if (exact) return exact;
-  // eslint-disable-next-line no-control-regex
-  if (/^[\x00-\x7f]*$/.test(key)) return c.ascii.get(key.toLowerCase());
-  return c.folded.find((x) => x.re.test(key))?.field;
+  const i = names.lookup(key);
+  return i === undefined ? undefined : t.fields[i];
 }
 
 // ------------------------------------------------------------------------------------------------ accessors
