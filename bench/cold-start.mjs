@@ -8,7 +8,7 @@
 //   Usage: npm run build && node bench/cold-start.mjs
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { ARTIFACT, BIN, ENVS, ROOT, fmt, machine, requireArtifact, interleaved, stats, table } from './lib.mjs';
+import { ARTIFACT, BIN, ROOT, compareStartups, fmt, machine, ratio, requireArtifact } from './lib.mjs';
 
 requireArtifact();
 const runs = Number(process.env.RUNS ?? 15);
@@ -25,18 +25,12 @@ const cases = [
 ];
 
 console.log(`# cold start: ${runs} runs each, interleaved; artifact ${ARTIFACT}; ${machine()}`);
-for (const [label, baseEnv] of ENVS) {
-  const { wall, cpu } = interleaved(cases, baseEnv, runs);
-  const base = stats(wall[0]).median;
-  const baseCpu = stats(cpu[0]).median;
-  console.log(`\n## ${label}\n`);
-  table(
-    ['command', 'wall median', 'p25–p75', 'vs node -e 0', 'CPU median', 'CPU vs node -e 0'],
-    cases.map(([name], j) => {
-      const w = stats(wall[j]);
-      const c = stats(cpu[j]);
-      return [name, fmt(w.median), `${fmt(w.p25)}–${fmt(w.p75)}`, `${(w.median / base).toFixed(2)}×`, fmt(c.median), `${(c.median / baseCpu).toFixed(2)}×`];
-    }),
-  );
-}
+compareStartups(cases, runs, ['command', 'wall median', 'p25–p75', 'vs node -e 0', 'CPU median', 'CPU vs node -e 0'], (name, w, c, base) => [
+  name,
+  fmt(w.median),
+  `${fmt(w.p25)}–${fmt(w.p75)}`,
+  ratio(w.median, base.wall),
+  fmt(c.median),
+  ratio(c.median, base.cpu),
+]);
 console.log('\ntargets: --version ≤ 1.3×, lint ≤ 1.5× node -e 0');

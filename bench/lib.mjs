@@ -90,6 +90,23 @@ export function interleaved(cases, baseEnv, runs) {
   return { wall, cpu };
 }
 
+/**
+ * The start-up comparison cold-start.mjs and start-modes.mjs print: for each environment of ENVS, the cases run
+ * interleaved, then one table whose rows `row(name, wallStats, cpuStats, base)` builds; `base` holds the first
+ * case's (the `node -e 0` baseline's) wall and CPU medians.
+ */
+export function compareStartups(cases, runs, headers, row) {
+  for (const [label, baseEnv] of ENVS) {
+    const { wall, cpu } = interleaved(cases, baseEnv, runs);
+    const base = { wall: stats(wall[0]).median, cpu: stats(cpu[0]).median };
+    console.log(`\n## ${label}\n`);
+    table(headers, cases.map(([name], j) => row(name, stats(wall[j]), stats(cpu[j]), base)));
+  }
+}
+
+/** `1.23×`: how many times the baseline. */
+export const ratio = (x, base) => `${(x / base).toFixed(2)}×`;
+
 export function stats(xs) {
   const s = [...xs].sort((a, b) => a - b);
   const q = (p) => s[Math.min(s.length - 1, Math.max(0, Math.round(p * (s.length - 1))))];

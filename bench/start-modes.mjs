@@ -14,7 +14,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { build } from 'esbuild';
-import { BIN, ENVS, ROOT, fmt, machine, requireArtifact, interleaved, stats, table } from './lib.mjs';
+import { BIN, ROOT, compareStartups, fmt, machine, ratio, requireArtifact } from './lib.mjs';
 
 requireArtifact();
 const runs = Number(process.env.RUNS ?? 15);
@@ -68,15 +68,11 @@ const cases = [
   ['verify dir: V8 startup snapshot', ['--snapshot-blob', blob, ...verify]],
 ];
 
-
 console.log(`# start-up modes: ${runs} runs each, interleaved; snapshot blob ${(spawnSync('stat', ['-c', '%s', blob], { encoding: 'utf8' }).stdout.trim() / 1e6).toFixed(1)} MB; ${machine()}`);
-for (const [label, baseEnv] of ENVS) {
-  const { wall, cpu } = interleaved(cases, baseEnv, runs);
-  const base = stats(wall[0]).median;
-  const baseCpu = stats(cpu[0]).median;
-  console.log(`\n## ${label}\n`);
-  table(
-    ['how', 'wall median', 'vs node -e 0', 'CPU median', 'CPU vs node -e 0'],
-    cases.map(([name], j) => [name, fmt(stats(wall[j]).median), `${(stats(wall[j]).median / base).toFixed(2)}×`, fmt(stats(cpu[j]).median), `${(stats(cpu[j]).median / baseCpu).toFixed(2)}×`]),
-  );
-}
+compareStartups(cases, runs, ['how', 'wall median', 'vs node -e 0', 'CPU median', 'CPU vs node -e 0'], (name, w, c, base) => [
+  name,
+  fmt(w.median),
+  ratio(w.median, base.wall),
+  fmt(c.median),
+  ratio(c.median, base.cpu),
+]);

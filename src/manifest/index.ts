@@ -1,7 +1,7 @@
 /** Manifest facts in one place: media types, GuessMIMEType, digests, and c/image's manifest parsers. */
 export * from './media-types.js';
 export { guessMIMEType } from './guess.js';
-export { manifestDigest, manifestMatchesDigest } from './digest.js';
+export { manifestDigest, manifestMatchesDigest, validateDigest } from './digest.js';
 export { Schema1SignatureError, joseBase64UrlDecode, libtrustKeyID } from './schema1.js';
 export {
   ManifestFormatError,

@@ -2,6 +2,7 @@ import { spawn } from 'node:child_process';
 import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ImageSourceError } from '../errors.js';
+import { goBase64Decode } from '../go/encoding/base64.js';
 import { readJson } from '../go/encoding/json/scanner.js';
 import type { Trace } from '../trace.js';
 import { errnoText, readTextFile } from '../go/os.js';
@@ -145,8 +146,8 @@ export async function authFilePaths(opts: CredentialOptions): Promise<AuthPath[]
 }
 
 interface AuthEntry {
-  auth?: unknown;
-  identitytoken?: unknown;
+  auth?: string;
+  identitytoken?: string;
 }
 
 interface ParsedAuthFile {
@@ -174,30 +175,44 @@ async function parseAuthFile(path: AuthPath): Promise<ParsedAuthFile> {
     // Never V8's message: it quotes the text around the error, which here is credentials. Go's names one character.
     throw new ImageSourceError(`reading JSON file ${JSON.stringify(path.path)}: unmarshaling JSON at ${JSON.stringify(path.path)}: ${goSyntaxError(raw)}`);
   }
-  const bad = (what: string): never => {
+  // Go's json.UnmarshalTypeError texts (checked against skopeo 1.18): the JSON kind, then where it was going.
+  const typeError = (v: unknown, into: string): never => {
+    const kind = Array.isArray(v) ? 'array' : typeof v === 'boolean' ? 'bool' : typeof v === 'object' ? 'object' : typeof v;
     throw new ImageSourceError(
-      `reading JSON file ${JSON.stringify(path.path)}: unmarshaling JSON at ${JSON.stringify(path.path)}: json: cannot unmarshal ${what}`,
+      `reading JSON file ${JSON.stringify(path.path)}: unmarshaling JSON at ${JSON.stringify(path.path)}: json: cannot unmarshal ${kind} into ${into}`,
     );
   };
-  const asObject = (v: unknown, what: string): Record<string, unknown> => {
+  // JSON null leaves a Go value as it was: an absent map, an empty struct, an empty string.
+  const asObject = (v: unknown, into: string): Record<string, unknown> => {
     if (v === null || v === undefined) return {};
-    if (typeof v !== 'object' || Array.isArray(v)) return bad(what);
+    if (typeof v !== 'object' || Array.isArray(v)) return typeError(v, into);
     return v as Record<string, unknown>;
+  };
+  const asString = (v: unknown, into: string): string | undefined => {
+    if (v === null || v === undefined) return undefined;
+    return typeof v === 'string' ? v : typeError(v, into);
+  };
+  const entry = (v: unknown, into: string, fieldPrefix: string): AuthEntry => {
+    const o = asObject(v, into);
+    return {
+      auth: asString(o['auth'], `Go struct field dockerAuthConfig.${fieldPrefix}auth of type string`),
+      identitytoken: asString(o['identitytoken'], `Go struct field dockerAuthConfig.${fieldPrefix}identitytoken of type string`),
+    };
   };
   const out: ParsedAuthFile = { auths: new Map(), credHelpers: new Map() };
   if (path.legacyFormat) {
-    for (const [k, v] of Object.entries(asObject(doc, 'into Go value of type map[string]config.dockerAuthConfig'))) {
-      out.auths.set(k, asObject(v, 'into Go value of type config.dockerAuthConfig') as AuthEntry);
+    for (const [k, v] of Object.entries(asObject(doc, 'Go value of type map[string]config.dockerAuthConfig'))) {
+      out.auths.set(k, entry(v, 'Go value of type config.dockerAuthConfig', ''));
     }
     return out;
   }
-  const top = asObject(doc, 'into Go value of type config.dockerConfigFile');
-  for (const [k, v] of Object.entries(asObject(top['auths'], 'into Go struct field dockerConfigFile.auths'))) {
-    out.auths.set(k, asObject(v, 'into Go value of type config.dockerAuthConfig') as AuthEntry);
+  const top = asObject(doc, 'Go value of type config.dockerConfigFile');
+  for (const [k, v] of Object.entries(asObject(top['auths'], 'Go struct field dockerConfigFile.auths of type map[string]config.dockerAuthConfig'))) {
+    out.auths.set(k, entry(v, 'Go struct field dockerConfigFile.auths of type config.dockerAuthConfig', 'auths.'));
   }
-  for (const [k, v] of Object.entries(asObject(top['credHelpers'], 'into Go struct field dockerConfigFile.credHelpers'))) {
-    if (typeof v !== 'string') bad('into Go struct field dockerConfigFile.credHelpers of type string');
-    out.credHelpers.set(k, v as string);
+  for (const [k, v] of Object.entries(asObject(top['credHelpers'], 'Go struct field dockerConfigFile.credHelpers of type map[string]string'))) {
+    const helper = asString(v, 'Go struct field dockerConfigFile.credHelpers of type string');
+    if (helper !== undefined) out.credHelpers.set(k, helper);
   }
   if (typeof top['credsStore'] === 'string') out.credsStore = top['credsStore'];
   return out;
@@ -240,12 +255,13 @@ export function authKeysForKey(key: string): string[] {
 }
 
 function decodeDockerAuth(path: string, key: string, entry: AuthEntry, trace: Trace): Credentials {
-  const auth = typeof entry.auth === 'string' ? entry.auth : '';
-  if (!/^[A-Za-z0-9+/]*={0,2}$/.test(auth) || auth.length % 4 !== 0) {
-    // Go's base64.StdEncoding error; the offset is all it reveals, never the content.
-    throw new ImageSourceError(`illegal base64 data at input byte ${firstBadBase64Offset(auth)}`);
+  let decoded: string;
+  try {
+    // Go's base64.StdEncoding: line breaks skipped; its error names an offset only, never the content.
+    decoded = Buffer.from(goBase64Decode(entry.auth ?? '')).toString('utf8');
+  } catch (e) {
+    throw new ImageSourceError((e as Error).message);
   }
-  const decoded = Buffer.from(auth, 'base64').toString('utf8');
   const colon = decoded.indexOf(':');
   if (colon === -1) {
     if (decoded.length > 0) {
@@ -258,13 +274,8 @@ function decodeDockerAuth(path: string, key: string, entry: AuthEntry, trace: Tr
   return {
     username: decoded.slice(0, colon),
     password: decoded.slice(colon + 1).replace(/^\0+|\0+$/g, ''),
-    identityToken: typeof entry.identitytoken === 'string' ? entry.identitytoken : '',
+    identityToken: entry.identitytoken ?? '',
   };
-}
-
-function firstBadBase64Offset(s: string): number {
-  for (let i = 0; i < s.length; i++) if (!/[A-Za-z0-9+/=]/.test(s[i]!)) return i;
-  return s.length - (s.length % 4);
 }
 
 function normalizeAuthFileKey(key: string, legacyFormat: boolean): string {

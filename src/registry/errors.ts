@@ -149,7 +149,17 @@ export function httpResponseToError(statusCode: number, headers: Record<string, 
     const inner = registryHTTPResponseToError(statusCode, headers, body);
     return new ImageSourceError(`unable to retrieve auth token: invalid username/password: ${inner.message}`);
   }
-  return new ImageSourceError(`${context ? context + ': ' : ''}invalid status code from registry ${statusCode} (${STATUS_CODES[statusCode] ?? ''})`);
+  return new ImageSourceError(`${context ? context + ': ' : ''}invalid status code from registry ${statusCode} (${statusText(statusCode)})`);
+}
+
+/** Go's http.StatusText (Node's table has the same IANA phrases). */
+export function statusText(code: number): string {
+  return STATUS_CODES[code] ?? '';
+}
+
+/** Go's url.Error operation name: `Get`, `Head`, `Post`. */
+export function goOp(method: string): string {
+  return method.charAt(0) + method.slice(1).toLowerCase();
 }
 
 /**
@@ -157,8 +167,7 @@ export function httpResponseToError(statusCode: number, headers: Record<string, 
  * (`x509: certificate signed by unknown authority`, `http: server gave HTTP response to HTTPS client`, …).
  */
 export function goTransportError(method: string, url: string, e: unknown, timeoutMs: number): ImageSourceError {
-  const op = method.charAt(0) + method.slice(1).toLowerCase();
-  return new ImageSourceError(`${op} ${goQuote(url)}: ${goCause(url, e, timeoutMs)}`);
+  return new ImageSourceError(`${goOp(method)} ${goQuote(url)}: ${goCause(url, e, timeoutMs)}`);
 }
 
 /** Go ≥ 1.20 wraps every certificate verification failure in tls.CertificateVerificationError. */

@@ -1,5 +1,6 @@
 import type { IncomingMessage } from 'node:http';
 import { Readable } from 'node:stream';
+import { parseMediaType } from '../go/mime.js';
 
 /**
  * The registry client's HTTP transport: Node's own `node:http` / `node:https` keep-alive agents.
@@ -317,5 +318,24 @@ export async function discardBody(body: HttpBody, limit = 64 * 1024): Promise<vo
     }
   } catch {
     // a body we do not need; errors reading it do not matter
+  }
+}
+
+/** A response header's value; a header sent several times counts with its first value. */
+export function headerValue(headers: Record<string, string | string[] | undefined>, name: string): string | undefined {
+  const v = headers[name];
+  return Array.isArray(v) ? v[0] : v;
+}
+
+/**
+ * c/image simplifyContentType: Go's mime.ParseMediaType media type, "" when it fails (including a malformed
+ * parameter). `ct` is the header as Go holds it (UTF-8 text: see headerBytesAsUTF8).
+ */
+export function simplifyContentType(ct: string): string {
+  if (ct === '') return '';
+  try {
+    return parseMediaType(ct).mediaType;
+  } catch {
+    return '';
   }
 }

@@ -15,7 +15,9 @@ import { loadTLSMaterial } from './tls.js';
 
 export type { RegistryOptions, RetryOptions, PlatformChoice } from './options.js';
 export { RegistryPool, memoTraced } from './pool.js';
-export { RegistryClient, MANIFEST_ACCEPT, simplifyContentType, validateDigest } from './client.js';
+export { RegistryClient } from './client.js';
+export { MANIFEST_ACCEPT, validateDigest } from '../manifest/index.js';
+export { simplifyContentType } from './http.js';
 export { RegistryHTTPError, isManifestUnknownError } from './errors.js';
 export { getCredentialsForRef, parseCreds, authFilePaths, type Credentials } from './credentials.js';
 export { loadTLSMaterial, dockerCertDir, type TLSMaterial } from './tls.js';

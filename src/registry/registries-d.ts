@@ -2,6 +2,7 @@ import { opendir, stat } from 'node:fs/promises';
 import { join, posix } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { ImageSourceError } from '../errors.js';
+import { redacted } from '../go/net/url.js';
 import { errnoText, isNotExist, pathError, readTextFile } from '../go/os.js';
 import { LIMITS } from '../limits.js';
 import type { DockerReference, ImageReference } from '../reference/index.js';
@@ -291,7 +292,7 @@ export function lookasideBaseURL(config: RegistriesDConfig, ref: ImageReference,
   } else {
     const dir = defaults.euid === 0 ? '/var/lib/containers/sigstore' : join(defaults.homeDir, '.local/share/containers/sigstore');
     base = pathToFileURL(dir);
-    trace.debug(` No signature storage configuration found for ${ref.policyConfigurationIdentity()}, using built-in default ${redactURL(base)}`);
+    trace.debug(` No signature storage configuration found for ${ref.policyConfigurationIdentity()}, using built-in default ${redacted(base)}`);
   }
   // Go appends to url.Path, which is "" for `https://host`; WHATWG URLs say "/" there.
   base.pathname = (base.pathname === '/' ? '' : base.pathname) + '/' + repo;
@@ -342,14 +343,6 @@ export function lookasideSignatureURL(base: LookasideURL, manifestDigest: string
   const u = new URL(base.href);
   u.pathname = `${u.pathname}${suffix}`;
   return u;
-}
-
-/** Go's url.Redacted: a password in the userinfo is replaced by `xxxxx`. */
-export function redactURL(u: URL): string {
-  if (u.password === '') return u.href;
-  const c = new URL(u.href);
-  c.password = 'xxxxx';
-  return c.href;
 }
 
 function dockerRefOf(ref: ImageReference): DockerReference {

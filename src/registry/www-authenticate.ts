@@ -76,3 +76,22 @@ export function parseAuthHeader(header: string | string[] | undefined): Challeng
   }
   return out;
 }
+
+/** A token scope (`repository:library/busybox:pull`). */
+export interface Scope {
+  resourceType: string;
+  remoteName: string;
+  actions: string;
+}
+
+/** The scope a Bearer `error="insufficient_scope"` challenge asks for, if any (c/image needsRetryWithUpdatedScope). */
+export function insufficientScope(headers: Record<string, string | string[] | undefined>): Scope | undefined {
+  for (const c of parseAuthHeader(headers['www-authenticate'])) {
+    if (c.scheme !== 'bearer' || c.parameters.get('error') !== 'insufficient_scope') continue;
+    const scope = c.parameters.get('scope');
+    if (!scope) continue;
+    const parts = scope.split(':');
+    if (parts.length === 3) return { resourceType: parts[0]!, remoteName: parts[1]!, actions: parts[2]! };
+  }
+  return undefined;
+}

@@ -9,7 +9,7 @@
  * another key would verify — that is deliberate upstream ("fix fallback keys before you need them").
  */
 import { createHash, createPublicKey, verify as nodeVerify, constants, type KeyObject } from 'node:crypto';
-import { DERError, TAG, children, contents, decodeOID, encodeTLV, encodeUnsignedInteger, expect, isValidInteger, parseOne, readTLV, whole } from '../encoding/asn1.js';
+import { DERError, TAG, children, contents, decodeBitString, decodeOID, decodeSignedBig, encodeTLV, encodeUnsignedInteger, expect, isValidInteger, readTLV, rightAlign, whole, type TLV } from '../encoding/asn1.js';
 import { pemDecode } from '../encoding/pem.js';
 
 export type KeyKind = 'rsa' | 'ecdsa' | 'ed25519' | 'dsa' | 'x25519';
@@ -22,6 +22,11 @@ export interface PublicKey {
   readonly keyObject?: KeyObject;
   /** ECDSA curve name (Go's name, e.g. `P-256`). */
   readonly curve?: string;
+  /**
+   * An RSA key Go parses but crypto/rsa refuses to verify with (checkPublicKey): its text. Every signature check
+   * with this key fails with it, as in Go — the key itself loads, so other keys of the requirement are still tried.
+   */
+  readonly unusable?: string;
 }
 
 const OID_RSA = '1.2.840.113549.1.1.1';
@@ -53,26 +58,72 @@ export function unmarshalPEMToPublicKey(pemBytes: Uint8Array): PublicKey {
   }
 }
 
+/**
+ * Go's x509.ParsePKCS1PublicKey: encoding/asn1 into {N *big.Int, E int} (members after E ignored), then its own
+ * checks and texts, which are not ParsePKIXPublicKey's.
+ */
 function parsePKCS1PublicKey(der: Uint8Array): PublicKey {
-  let key: KeyObject;
+  let n: Uint8Array, e: Uint8Array, top: TLV;
   try {
-    const seq = expect(parseOne(der), TAG.SEQUENCE, 'pkcs1');
-    const [n, e] = children(seq);
-    if (!n || !e || children(seq).length !== 2 || n.tag !== TAG.INTEGER || e.tag !== TAG.INTEGER) throw new DERError('bad');
-    checkRSAParams(contents(n), contents(e));
-    key = createPublicKey({ key: Buffer.from(der), format: 'der', type: 'pkcs1' });
-  } catch (e) {
-    if (e instanceof KeyParseError) throw e;
+    top = expect(readTLV(der, 0), TAG.SEQUENCE, 'pkcs1');
+    const [nT, eT] = children(top);
+    if (!nT || !eT || nT.tag !== TAG.INTEGER || eT.tag !== TAG.INTEGER) throw new DERError('pkcs1');
+    n = contents(nT);
+    e = contents(eT);
+  } catch {
+    if (looksLikePKIX(der)) throw new KeyParseError('x509: failed to parse public key (use ParsePKIXPublicKey instead for this key format)');
     throw new KeyParseError('x509: malformed PKCS#1 public key');
   }
-  return { kind: 'rsa', keyObject: key, spki: new Uint8Array(key.export({ type: 'spki', format: 'der' })) };
+  if (!isValidInteger(n) || !isValidInteger(e)) throw new KeyParseError('asn1: structure error: integer not minimally-encoded');
+  if (e.length > 8) throw new KeyParseError('asn1: structure error: integer too large');
+  if (top.end !== der.length) throw new KeyParseError('asn1: syntax error: trailing data');
+  const N = decodeSignedBig(n);
+  const E = decodeSignedBig(e);
+  if (N <= 0n || E <= 0n) throw new KeyParseError('x509: public key contains zero or negative value');
+  if (E > 2n ** 31n - 1n) throw new KeyParseError('x509: public key contains large public exponent');
+  return rsaKey(n, e, 'x509: malformed PKCS#1 public key');
 }
 
-function checkRSAParams(n: Uint8Array, e: Uint8Array): void {
-  if (!isValidInteger(n) || !isValidInteger(e)) throw new KeyParseError('x509: invalid RSA public key');
-  if (n[0]! & 0x80 || n.every((b) => b === 0)) throw new KeyParseError('x509: RSA modulus is not a positive number');
-  if (e[0]! & 0x80 || e.every((b) => b === 0)) throw new KeyParseError('x509: RSA public exponent is not a positive number');
-  if (e.length > 4 || (e.length === 4 && e[0]! & 0x80)) throw new KeyParseError('x509: RSA public exponent is not a positive number');
+const RSA_ALGORITHM_IDENTIFIER = Buffer.from('300d06092a864886f70d0101010500', 'hex');
+
+/**
+ * An RSA key from its modulus and exponent (minimal INTEGER bodies, both positive), re-encoded canonically so that
+ * what Go ignores around them (members after E, bytes after the SEQUENCE) is ignored here too.
+ */
+function rsaKey(n: Uint8Array, e: Uint8Array, malformed: string): PublicKey {
+  const pkcs1 = encodeTLV(TAG.SEQUENCE, new Uint8Array([...encodeTLV(TAG.INTEGER, n), ...encodeTLV(TAG.INTEGER, e)]));
+  const spki = encodeTLV(TAG.SEQUENCE, new Uint8Array([...RSA_ALGORITHM_IDENTIFIER, ...encodeTLV(TAG.BIT_STRING, new Uint8Array([0, ...pkcs1]))]));
+  const unusable = rsaUnusable(decodeSignedBig(n), decodeSignedBig(e));
+  try {
+    const key = createPublicKey({ key: Buffer.from(spki), format: 'der', type: 'spki' });
+    return { kind: 'rsa', keyObject: key, spki, ...(unusable !== undefined ? { unusable } : {}) };
+  } catch {
+    // OpenSSL refuses some keys Go loads and then cannot verify with; those fail as Go fails. Others: fail closed.
+    if (unusable !== undefined) return { kind: 'rsa', spki, unusable };
+    throw new KeyParseError(malformed);
+  }
+}
+
+/** Go 1.24 crypto/rsa (bigmod.NewModulus, checkPublicKey): why VerifyPKCS1v15 refuses this key, if it does. */
+function rsaUnusable(n: bigint, e: bigint): string | undefined {
+  if (n <= 1n) return 'modulus must be > 1';
+  if (n % 2n === 0n) return 'crypto/rsa: public modulus is even';
+  if (e < 2n) return 'crypto/rsa: public exponent too small or negative';
+  if (e % 2n === 0n) return 'crypto/rsa: public exponent is even';
+  if (e > 2n ** 31n - 1n) return 'crypto/rsa: public exponent too large';
+  return undefined;
+}
+
+/** Would Go's `asn1.Unmarshal(der, &publicKeyInfo{})` succeed (SEQUENCE { SEQUENCE { OID, … }, BIT STRING })? */
+function looksLikePKIX(der: Uint8Array): boolean {
+  try {
+    const [alg, bits] = children(expect(readTLV(der, 0), TAG.SEQUENCE, 'spki'));
+    decodeOID(expect(children(expect(alg!, TAG.SEQUENCE, 'alg'))[0]!, TAG.OID, 'oid'));
+    decodeBitString(bits!);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 /** Go's x509.ParsePKIXPublicKey, restricted to what Go accepts. */
@@ -80,6 +131,7 @@ export function parsePKIXPublicKey(der: Uint8Array): PublicKey {
   let algOID: string;
   let params: ReturnType<typeof readTLV> | undefined;
   let keyBits: Uint8Array;
+  let canonical: Uint8Array;
   try {
     const top = readTLV(der, 0);
     expect(top, TAG.SEQUENCE, 'spki');
@@ -87,15 +139,15 @@ export function parsePKIXPublicKey(der: Uint8Array): PublicKey {
     const [alg, bits] = children(top);
     if (!alg || !bits) throw new DERError('spki');
     expect(alg, TAG.SEQUENCE, 'alg');
-    expect(bits, TAG.BIT_STRING, 'bits');
     const algParts = children(alg);
     algOID = decodeOID(expect(algParts[0]!, TAG.OID, 'oid'));
     params = algParts[1];
-    const b = contents(bits);
-    if (b.length === 0 || b[0] !== 0) throw new DERError('bit string');
-    keyBits = b.subarray(1);
+    // encoding/asn1 accepts a BIT STRING with zero-valued padding bits; Go then parses the key from RightAlign().
+    keyBits = rightAlign(decodeBitString(bits));
+    canonical = encodeTLV(TAG.SEQUENCE, new Uint8Array([...whole(alg), ...encodeTLV(TAG.BIT_STRING, new Uint8Array([0, ...keyBits]))]));
   } catch (e) {
     if (e instanceof KeyParseError) throw e;
+    if (looksLikePKCS1PublicKey(der)) throw new KeyParseError('x509: failed to parse public key (use ParsePKCS1PublicKey instead for this key format)');
     throw new KeyParseError('x509: malformed public key');
   }
   switch (algOID) {
@@ -103,30 +155,45 @@ export function parsePKIXPublicKey(der: Uint8Array): PublicKey {
       if (!params || params.tag !== TAG.NULL || params.end !== params.contentStart) {
         throw new KeyParseError('x509: RSA key missing NULL parameters');
       }
-      let n: Uint8Array, e: Uint8Array;
+      // cryptobyte: the SEQUENCE's first two members are N and E; bytes after E or after the SEQUENCE are not read.
+      let seq: TLV;
       try {
-        const seq = expect(parseOne(keyBits), TAG.SEQUENCE, 'rsa');
-        const c = children(seq);
-        if (c.length !== 2 || c[0]!.tag !== TAG.INTEGER || c[1]!.tag !== TAG.INTEGER) throw new DERError('rsa');
-        n = contents(c[0]!);
-        e = contents(c[1]!);
+        seq = expect(readTLV(keyBits, 0), TAG.SEQUENCE, 'rsa');
       } catch {
         throw new KeyParseError('x509: invalid RSA public key');
       }
-      checkRSAParams(n, e);
-      const key = createKey(der);
-      return { kind: 'rsa', keyObject: key, spki: new Uint8Array(key.export({ type: 'spki', format: 'der' })) };
+      const member = (at: number): TLV | undefined => {
+        try {
+          const t = readTLV(keyBits, at, seq.end);
+          return t.tag === TAG.INTEGER && isValidInteger(contents(t)) ? t : undefined;
+        } catch {
+          return undefined;
+        }
+      };
+      const nT = member(seq.contentStart);
+      if (!nT) throw new KeyParseError('x509: invalid RSA modulus');
+      const eT = member(nT.end);
+      if (!eT || contents(eT).length > 8) throw new KeyParseError('x509: invalid RSA public exponent');
+      if (decodeSignedBig(contents(nT)) <= 0n) throw new KeyParseError('x509: RSA modulus is not a positive number');
+      if (decodeSignedBig(contents(eT)) <= 0n) throw new KeyParseError('x509: RSA public exponent is not a positive number');
+      return rsaKey(contents(nT), contents(eT), 'x509: malformed public key');
     }
     case OID_EC: {
-      if (!params || params.tag !== TAG.OID) throw new KeyParseError('x509: failed to parse ECDSA parameters as named curve');
-      const curve = CURVES[decodeOID(params)];
+      let curveOID: string;
+      try {
+        if (!params || params.tag !== TAG.OID) throw new DERError('params');
+        curveOID = decodeOID(params);
+      } catch {
+        throw new KeyParseError('x509: invalid ECDSA parameters');
+      }
+      const curve = CURVES[curveOID];
       if (!curve) throw new KeyParseError('x509: unsupported elliptic curve');
       if (keyBits.length !== 1 + 2 * curve.bytes || keyBits[0] !== 0x04) {
         throw new KeyParseError('x509: failed to unmarshal elliptic curve point');
       }
       let key: KeyObject;
       try {
-        key = createPublicKey({ key: Buffer.from(der), format: 'der', type: 'spki' });
+        key = createPublicKey({ key: Buffer.from(canonical), format: 'der', type: 'spki' });
       } catch {
         throw new KeyParseError('x509: failed to unmarshal elliptic curve point');
       }
@@ -136,14 +203,24 @@ export function parsePKIXPublicKey(der: Uint8Array): PublicKey {
     case OID_X25519: {
       if (params) throw new KeyParseError(`x509: ${algOID === OID_ED25519 ? 'Ed25519' : 'X25519'} key encoded with illegal parameters`);
       if (keyBits.length !== 32) throw new KeyParseError(`x509: wrong ${algOID === OID_ED25519 ? 'Ed25519' : 'X25519'} public key size`);
-      if (algOID === OID_X25519) return { kind: 'x25519', spki: new Uint8Array(der) };
-      const key = createKey(der);
+      if (algOID === OID_X25519) return { kind: 'x25519', spki: canonical };
+      const key = createKey(canonical);
       return { kind: 'ed25519', keyObject: key, spki: new Uint8Array(key.export({ type: 'spki', format: 'der' })) };
     }
     case OID_DSA:
-      return { kind: 'dsa', spki: new Uint8Array(der) };
+      return { kind: 'dsa', spki: canonical };
     default:
       throw new KeyParseError('x509: unknown public key algorithm');
+  }
+}
+
+/** Would Go's `asn1.Unmarshal(der, &pkcs1PublicKey{})` succeed (SEQUENCE of two INTEGERs, E an int; trailing bytes ignored)? */
+function looksLikePKCS1PublicKey(der: Uint8Array): boolean {
+  try {
+    const c = children(expect(readTLV(der, 0), TAG.SEQUENCE, 'pkcs1'));
+    return c.length === 2 && c.every((t) => t.tag === TAG.INTEGER && isValidInteger(contents(t))) && contents(c[1]!).length <= 8;
+  } catch {
+    return false;
   }
 }
 
@@ -176,6 +253,7 @@ export function loadVerifier(k: PublicKey): Verifier {
     case 'rsa':
       return {
         verify(payload, sig) {
+          if (k.unusable !== undefined) return k.unusable;
           const ok = safeVerify(() =>
             nodeVerify('sha256', payload, { key: k.keyObject!, padding: constants.RSA_PKCS1_PADDING }, sig),
           );

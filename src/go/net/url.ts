@@ -143,3 +143,11 @@ export function parseURL(raw: string): GoURL {
   }
   return url;
 }
+
+/** Go's url.Redacted(): the userinfo password becomes `xxxxx`. */
+export function redacted(u: URL): string {
+  if (!u.password) return u.href;
+  const c = new URL(u.href);
+  c.password = 'xxxxx';
+  return c.href;
+}

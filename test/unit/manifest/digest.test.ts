@@ -1,6 +1,7 @@
 import { describe, expect, test } from '@jest/globals';
 import { createHash, generateKeyPairSync } from 'node:crypto';
 import { manifestDigest, manifestMatchesDigest } from '../../../src/image/index.js';
+import { validateDigest } from '../../../src/manifest/index.js';
 
 /**
  * c/image strips JWS signatures only from what GuessMIMEType calls a signed schema-1 manifest. Anything looser lets
@@ -43,5 +44,23 @@ describe('manifest digest follows c/image GuessMIMEType', () => {
     const m = new TextEncoder().encode(chosen);
     expect(manifestMatchesDigest(m, sha(m))).toBe(true);
     expect(manifestMatchesDigest(m, 'sha512:' + createHash('sha512').update(m).digest('hex'))).toBe(false);
+  });
+});
+
+describe('validateDigest = go-digest Validate (the algorithms Go provides)', () => {
+  const hex = (n: number) => 'a'.repeat(n);
+  test.each([
+    { d: `sha256:${hex(64)}`, want: 'sha256' },
+    { d: `sha384:${hex(96)}`, want: 'sha384' },
+    { d: `sha512:${hex(128)}`, want: 'sha512' },
+    { d: `sha256:${hex(63)}`, error: 'invalid checksum digest length' },
+    { d: `sha256:${'A'.repeat(64)}`, error: 'invalid checksum digest format' },
+    { d: `md5:${hex(32)}`, error: 'unsupported digest algorithm' },
+    { d: 'sha256:', error: 'invalid checksum digest format' },
+    { d: `:${hex(64)}`, error: 'invalid checksum digest format' },
+    { d: hex(64), error: 'invalid checksum digest format' },
+  ])('$d', ({ d, want, error }) => {
+    if (error) expect(() => validateDigest(d, (m) => `invalid digest: ${m}`)).toThrow(`invalid digest: ${error}`);
+    else expect(validateDigest(d, (m) => m)).toBe(want);
   });
 });

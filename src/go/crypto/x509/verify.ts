@@ -69,6 +69,8 @@ function checkSignatureFrom(child: Certificate, parent: Certificate): string | u
     const want = alg.key === 'rsa' ? 'RSA' : alg.key === 'ecdsa' ? 'ECDSA' : 'Ed25519';
     return `x509: signature algorithm specifies an ${want} public key, but have public key of type ${KEY_TYPE_NAMES[pk.kind]}`;
   }
+  // Go's crypto/rsa refuses some keys OpenSSL verifies with (an exponent of 1 makes every padded hash a signature).
+  if (pk.unusable !== undefined) return pk.unusable;
   let ok = false;
   try {
     if (alg.key === 'rsa') ok = nodeVerify(alg.hash, child.tbs, { key: pk.keyObject!, padding: constants.RSA_PKCS1_PADDING }, child.signature);
@@ -134,6 +136,7 @@ function checkPSS(child: Certificate, pk: PublicKey): string | undefined {
   }
   if (!bucket) return UNIMPLEMENTED;
   if (pk.kind !== 'rsa') return `x509: signature algorithm specifies an RSA public key, but have public key of type ${KEY_TYPE_NAMES[pk.kind]}`;
+  if (pk.unusable !== undefined) return pk.unusable;
   try {
     if (nodeVerify(bucket.hash, child.tbs, { key: pk.keyObject!, padding: constants.RSA_PKCS1_PSS_PADDING, saltLength: bucket.saltLength }, child.signature)) return undefined;
   } catch {
