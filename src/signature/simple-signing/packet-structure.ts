@@ -13,7 +13,8 @@ import Bunzip from 'seek-bzip';
  *  - each compressed packet is its own packet sequence; the one that holds the literal data must be
  *    `OPS{n} literal signature{n}` (or the PGP 2 order `signature{n} literal`): a signature missing from it gives
  *    `No data`, a count mismatch or a signature in the wrong place gives no signature status at all (c/image:
- *    `Unexpected GPG signature count 0`); a second literal data packet is `Bad data`;
+ *    `Unexpected GPG signature count 0`); a second literal data packet, a key or a user ID is `Bad data`;
+ *  - other packets are stepped over, or end the run (see IGNORED_TAGS);
  *  - gpg hashes the data only with the algorithms the OPS packets announce, so a signature over any other hash
  *    fails (an error status, which c/image reports as an invalid signature).
  * Only refusals come from here: where gpg accepts what openpgp.js refuses (a trailing OPS, a packet with tag 0, bytes
@@ -165,8 +166,16 @@ function signatureHash(body: Uint8Array): number | undefined {
   return undefined;
 }
 
-/** Packets gpg steps over in a signed message without effect (observed: marker, tag 0, experimental tag 60). */
-const IGNORED_TAGS = new Set([0, 10, 60, 61, 62, 63]);
+/**
+ * What gpg does with each other packet tag anywhere in a signed message (each observed against skopeo 1.18): steps
+ * over it (tag 0, secret and public subkeys, marker, trust, padding, unassigned and experimental tags 15, 16, 22–63);
+ * gives up with `Bad data` (secret or public key, user ID, user attribute — for keys only when gpg can parse the key,
+ * which imgpolicy does not try: any key packet is refused); or, for encryption packets, ends without a signature
+ * status (`No data`).
+ */
+const IGNORED_TAGS = new Set([0, 7, 10, 12, 14, 15, 16, 21, ...Array.from({ length: 42 }, (_, i) => 22 + i)]);
+const BAD_DATA_TAGS = new Set([5, 6, 13, 17]);
+const ENCRYPTION_TAGS = new Set([1, 3, 9, 18, 19, 20]);
 
 export interface PacketStructure {
   /** Why gpg would not report a good signature for this message's structure. */
@@ -189,6 +198,10 @@ export function examinePacketStructure(bytes: Uint8Array): PacketStructure {
     throw e;
   }
   const scopes = allScopes(root).map((s) => s.packets);
+  const tags = new Set(scopes.flatMap((s) => s.map((p) => p.tag)));
+  const encryption = [...tags].find((t) => ENCRYPTION_TAGS.has(t));
+  if (encryption !== undefined) return { refusal: { kind: 'no-data', reason: `packet with tag ${encryption} (encryption) in a signed message` } };
+  if ([...tags].some((t) => BAD_DATA_TAGS.has(t))) return { refusal: { kind: 'bad-data' } };
   const withLiteral = scopes.filter((s) => s.some((p) => p.tag === TAG.literal));
   const literals = withLiteral.reduce((n, s) => n + s.filter((p) => p.tag === TAG.literal).length, 0);
   if (literals === 0) return {}; // a detached signature or no data: verify-gpg words those

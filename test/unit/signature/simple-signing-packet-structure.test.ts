@@ -23,18 +23,24 @@ const ALLOWED = [
   'pkt-zip-all', 'pkt-zlib-all', 'pkt-zip-sig-first', 'pkt-uncompressed-alg',
   'pkt-literal-format-t', 'pkt-literal-format-u', 'pkt-literal-format-l', 'pkt-literal-format-1', 'pkt-literal-format-m', 'pkt-literal-format-x',
   'pkt-literal-format-nul', 'pkt-literal-filename', 'pkt-literal-console', 'pkt-old-headers', 'pkt-long-reference', 'pkt-partial-literal',
-  'pkt-partial-literal-small', 'pkt-text-sig-binary-literal', 'pkt-bzip2-all',
+  'pkt-partial-literal-small', 'pkt-text-sig-binary-literal', 'pkt-bzip2-all', 'pkt-trailing-trust', 'pkt-trailing-tag-40',
+  'pkt-trailing-tag-21', 'pkt-trailing-tag-59',
 ];
 /** gpg steps over these, openpgp.js alone refused them (wrong denies, fixed). */
-const ALLOWED_WAS_DENIED = ['pkt-trailing-ops', 'pkt-trailing-zero-tag', 'pkt-zip-nested', 'pkt-zip-garbage-after'];
+const ALLOWED_WAS_DENIED = ['pkt-trailing-ops', 'pkt-trailing-zero-tag', 'pkt-zip-nested', 'pkt-zip-garbage-after', 'pkt-trailing-public-subkey',
+  'pkt-trailing-secret-subkey', 'pkt-trailing-tag-7', 'pkt-trailing-tag-14', 'pkt-trailing-tag-15', 'pkt-trailing-tag-16', 'pkt-trailing-tag-22', 'pkt-trailing-tag-30',
+];
 /** gpg cannot parse a packet (or misses the signature): GPGME's "No data". The first ones were wrongly allowed. */
 const NO_DATA_WAS_ALLOWED = [
   'pkt-ops-v0', 'pkt-ops-v2', 'pkt-ops-v4', 'pkt-ops-v5', 'pkt-ops-v6', 'pkt-ops-short', 'pkt-zip-v0-ops', 'pkt-bzip2-v0-ops', 'pkt-text-sig-v0-ops',
   'pkt-old-indeterminate-sig',
 ];
-const NO_DATA = ['pkt-trailing-garbage', 'pkt-zip-literal', 'pkt-zip-ops-literal', 'pkt-zip-garbage-inside', 'pkt-old-indeterminate-literal', 'pkt-partial-signature', 'pkt-partial-ops'];
+const NO_DATA = [
+  'pkt-trailing-tag-1', 'pkt-trailing-tag-3', 'pkt-trailing-tag-9', 'pkt-trailing-tag-18', 'pkt-trailing-tag-19', 'pkt-trailing-tag-20', 'pkt-trailing-garbage', 'pkt-zip-literal', 'pkt-zip-ops-literal', 'pkt-zip-garbage-inside', 'pkt-old-indeterminate-literal', 'pkt-partial-signature', 'pkt-partial-ops'];
 const COUNT_0 = ['pkt-two-ops', 'pkt-two-ops-nested-1', 'pkt-ops-two-sigs', 'pkt-sig-before-literal', 'pkt-zip-no-ops'];
-const BAD_DATA = ['pkt-two-literals', 'pkt-trailing-literal'];
+const BAD_DATA = ['pkt-two-literals', 'pkt-trailing-literal', 'pkt-trailing-user-id', 'pkt-user-id-before-literal', 'pkt-trailing-public-key',
+  'pkt-trailing-secret-key', 'pkt-trailing-tag-13', 'pkt-trailing-tag-17',
+];
 /** gpg hashed the data only with the OPS's algorithm; these were wrongly allowed. */
 const HASH_NOT_ANNOUNCED = ['pkt-ops-other-hash', 'pkt-ops-unknown-hash', 'pkt-ops-hash-0', 'pkt-zip-other-hash', 'pkt-bzip2-other-hash'];
 /** c/image's format sniffing refuses these before GPG sees them (the first byte is not one it accepts): crafted suite only. */
