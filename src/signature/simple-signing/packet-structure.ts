@@ -213,7 +213,10 @@ export function examinePacketStructure(bytes: Uint8Array): PacketStructure {
   const after = seq.slice(at + 1);
   const leadingSignatures = after.findIndex((p) => p.tag !== TAG.signature);
   const signatures = after.slice(0, leadingSignatures === -1 ? after.length : leadingSignatures);
-  if (before.length > 0 && before.every((p) => p.tag === TAG.signature)) return {}; // PGP 2 order: all hashes enabled
+  if (before.length > 0 && before.every((p) => p.tag === TAG.signature)) {
+    // PGP 2 order (gpg enables every hash for it); the literal data must end the sequence.
+    return after.length === 0 ? {} : { refusal: { kind: 'no-signature-status', reason: 'packets after the literal data of a PGP 2 style signed message' } };
+  }
   if (before.length === 0) {
     return signatures.length === 0
       ? { refusal: { kind: 'no-data', reason: 'literal data without a signature' } }

@@ -37,7 +37,7 @@ const NO_DATA_WAS_ALLOWED = [
 ];
 const NO_DATA = [
   'pkt-trailing-tag-1', 'pkt-trailing-tag-3', 'pkt-trailing-tag-9', 'pkt-trailing-tag-18', 'pkt-trailing-tag-19', 'pkt-trailing-tag-20', 'pkt-trailing-garbage', 'pkt-zip-literal', 'pkt-zip-ops-literal', 'pkt-zip-garbage-inside', 'pkt-old-indeterminate-literal', 'pkt-partial-signature', 'pkt-partial-ops'];
-const COUNT_0 = ['pkt-two-ops', 'pkt-two-ops-nested-1', 'pkt-ops-two-sigs', 'pkt-sig-before-literal', 'pkt-zip-no-ops'];
+const COUNT_0 = ['pkt-two-ops', 'pkt-two-ops-nested-1', 'pkt-ops-two-sigs', 'pkt-sig-before-literal', 'pkt-zip-no-ops', 'pkt-zip-sig-literal-sig', 'pkt-zip-sig-literal-ops'];
 const BAD_DATA = ['pkt-two-literals', 'pkt-trailing-literal', 'pkt-trailing-user-id', 'pkt-user-id-before-literal', 'pkt-trailing-public-key',
   'pkt-trailing-secret-key', 'pkt-trailing-tag-13', 'pkt-trailing-tag-17',
 ];
