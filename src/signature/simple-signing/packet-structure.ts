@@ -199,12 +199,13 @@ export function examinePacketStructure(bytes: Uint8Array): PacketStructure {
   }
   const scopes = allScopes(root).map((s) => s.packets);
   const tags = new Set(scopes.flatMap((s) => s.map((p) => p.tag)));
-  const encryption = [...tags].find((t) => ENCRYPTION_TAGS.has(t));
-  if (encryption !== undefined) return { refusal: { kind: 'no-data', reason: `packet with tag ${encryption} (encryption) in a signed message` } };
-  if ([...tags].some((t) => BAD_DATA_TAGS.has(t))) return { refusal: { kind: 'bad-data' } };
   const withLiteral = scopes.filter((s) => s.some((p) => p.tag === TAG.literal));
   const literals = withLiteral.reduce((n, s) => n + s.filter((p) => p.tag === TAG.literal).length, 0);
-  if (literals === 0) return {}; // a detached signature or no data: verify-gpg words those
+  // A detached signature, or no data at all (an encrypted message, say): verify-gpg words those.
+  if (literals === 0) return {};
+  if ([...tags].some((t) => BAD_DATA_TAGS.has(t))) return { refusal: { kind: 'bad-data' } };
+  const encryption = [...tags].find((t) => ENCRYPTION_TAGS.has(t));
+  if (encryption !== undefined) return { refusal: { kind: 'no-data', reason: `packet with tag ${encryption} (encryption) in a signed message` } };
   if (literals > 1) return { refusal: { kind: 'bad-data' } };
   const scope = withLiteral[0]!;
   const seq = scope.filter((p) => p.tag === TAG.onePass || p.tag === TAG.literal || p.tag === TAG.signature);
