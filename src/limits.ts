@@ -9,6 +9,12 @@ export const LIMITS = {
   maxSignatureManifestBytes: 4 * 1024 * 1024,
   /** c/image iolimits.MaxSignatureBodySize: 4 MiB per signature blob (lookaside, .sig layer, dir: file). */
   maxSignatureBytes: 4 * 1024 * 1024,
+  /**
+   * Beyond c/image (gpg inflates without a bound): what a GPG signature's compressed packets may expand to, in all
+   * (nested ones included). A 4 MiB blob of zeros compressed by BZIP2 would otherwise become gigabytes in memory
+   * before any signature is checked; a real simple-signing payload is a few hundred bytes.
+   */
+  maxDecompressedSignatureBytes: 64 * 1024 * 1024,
   /** c/image lookaside reader stops at signature-128 (maxLookasideSignatures). */
   maxLookasideSignatures: 128,
   /**

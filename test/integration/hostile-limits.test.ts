@@ -35,6 +35,7 @@ const COVERED: Record<keyof typeof LIMITS, string> = {
   maxPolicyBytes: 'here: a policy file over the limit',
   maxKeyFileBytes: 'here: a keyPath of /dev/zero through the evaluation context',
   maxConfigFileBytes: 'here: a registries.d file that is /dev/zero',
+  maxDecompressedSignatureBytes: 'test/unit/signature/simple-signing-packet-structure.test.ts: ZIP, ZLIB and BZIP2 bombs, and two packets over it together',
   maxJSONNestingDepth: 'here + test/fuzz: policy and payload nesting',
 };
 

@@ -3,6 +3,7 @@
  * signedBy signature and nowhere else. (The module cache makes later calls free; no state of ours is kept.)
  */
 import type { Config } from 'openpgp';
+import { LIMITS } from '../../limits.js';
 
 export type OpenPGPModule = typeof import('openpgp');
 
@@ -31,6 +32,8 @@ export function verificationConfig(openpgp: OpenPGPModule): Config {
     rejectPublicKeyAlgorithms: new Set([enums.publicKey.elgamal]),
     rejectCurves: new Set(),
     minRSABits: MIN_RSA_BITS,
+    // packet-structure.ts has already inflated every compressed packet within this bound; openpgp.js inflates again.
+    maxDecompressedMessageSize: LIMITS.maxDecompressedSignatureBytes,
   };
 }
 

@@ -1,5 +1,6 @@
 import { inflateRawSync, inflateSync } from 'node:zlib';
 import Bunzip from 'seek-bzip';
+import { LIMITS } from '../../limits.js';
 
 /**
  * The packet-sequence rules gpg (GnuPG 2.2, run by c/image through GPGME) applies to an opaque-signed message before
@@ -17,15 +18,18 @@ import Bunzip from 'seek-bzip';
  *  - other packets are stepped over, or end the run (see IGNORED_TAGS);
  *  - gpg hashes the data only with the algorithms the OPS packets announce, so a signature over any other hash
  *    fails (an error status, which c/image reports as an invalid signature).
- * Only refusals come from here: where gpg accepts what openpgp.js refuses (a trailing OPS, a packet with tag 0, bytes
- * after a compressed message), the message is still refused — a documented wrong deny, never a wrong allow.
+ * Nothing here accepts a signature: it refuses, or — where gpg steps over packets openpgp.js refuses (a trailing OPS,
+ * a packet with tag 0, bytes after a compressed message) — hands openpgp.js the bare one-pass sequence gpg verifies
+ * (`signedMessage`), whose signature openpgp.js then checks as always. Compressed packets are inflated within
+ * LIMITS.maxDecompressedSignatureBytes in all (gpg has no bound; a bomb must not exhaust memory).
  */
 export type StructureRefusal =
   | { readonly kind: 'no-data'; readonly reason: string }
   | { readonly kind: 'bad-data' }
   | { readonly kind: 'no-signature-status'; readonly reason: string }
   | { readonly kind: 'hash-not-announced'; readonly signatureHash: number; readonly announced: readonly number[] }
-  | { readonly kind: 'unsupported-compression'; readonly algorithm: number };
+  | { readonly kind: 'unsupported-compression'; readonly algorithm: number }
+  | { readonly kind: 'decompressed-too-large'; readonly limit: number };
 
 const TAG = { signature: 2, onePass: 4, compressed: 8, literal: 11 } as const;
 /** Packets gpg lets carry a partial or indeterminate length: compressed, encrypted (3 kinds) and literal data. */
@@ -121,16 +125,48 @@ function readInto(bytes: Uint8Array, packets: Packet[]): void {
   }
 }
 
-function decompress(body: Uint8Array): Uint8Array {
+/** Bytes the compressed packets of one message may still expand to (LIMITS.maxDecompressedSignatureBytes in all). */
+interface Budget {
+  left: number;
+}
+
+function decompress(body: Uint8Array, budget: Budget): Uint8Array {
   const algorithm = body[0];
   const data = body.subarray(1);
   if (algorithm === 0) return data;
   if (algorithm === undefined || algorithm > 3) throw new Refused({ kind: 'unsupported-compression', algorithm: algorithm ?? -1 });
+  const tooLarge = () => new Refused({ kind: 'decompressed-too-large', limit: LIMITS.maxDecompressedSignatureBytes });
+  let out: Uint8Array;
   try {
-    return algorithm === 1 ? inflateRawSync(data) : algorithm === 2 ? inflateSync(data) : Bunzip.decode(data);
+    out = algorithm === 3 ? bunzipBounded(data, budget.left) : (algorithm === 1 ? inflateRawSync : inflateSync)(data, { maxOutputLength: Math.max(1, budget.left) });
   } catch (e) {
+    if (e instanceof Refused) throw e;
+    // node:zlib stops at maxOutputLength with ERR_BUFFER_TOO_LARGE.
+    if ((e as { code?: string }).code === 'ERR_BUFFER_TOO_LARGE') throw tooLarge();
     throw noData(`compressed packet does not decompress: ${(e as Error).message}`);
   }
+  if (out.length > budget.left) throw tooLarge();
+  budget.left -= out.length;
+  return out;
+}
+
+/** seek-bzip into an output that refuses to grow past `limit`, so a bomb stops as soon as it exceeds it. */
+function bunzipBounded(data: Uint8Array, limit: number): Uint8Array {
+  let buffer = Buffer.alloc(Math.min(limit, 64 * 1024));
+  let pos = 0;
+  const output = {
+    writeByte(byte: number): void {
+      if (pos >= buffer.length) {
+        if (buffer.length >= limit) throw new Refused({ kind: 'decompressed-too-large', limit: LIMITS.maxDecompressedSignatureBytes });
+        const grown = Buffer.alloc(Math.min(limit, buffer.length * 2));
+        buffer.copy(grown);
+        buffer = grown;
+      }
+      buffer[pos++] = byte;
+    },
+  };
+  Bunzip.decode(Buffer.from(data), output);
+  return buffer.subarray(0, pos);
 }
 
 interface Scope {
@@ -146,9 +182,9 @@ const holdsLiteral = (scope: Scope): boolean => scope.packets.some((p) => p.tag 
  * signatures of a sequence when the sequence ends, so a parse error after a compressed packet that held the signed
  * data comes too late to change anything (skopeo accepts such a message); any other parse error is `No data`.
  */
-function readScope(bytes: Uint8Array): Scope {
+function readScope(bytes: Uint8Array, budget: Budget): Scope {
   const { packets, error } = readPackets(bytes);
-  const inner = packets.filter((p) => p.tag === TAG.compressed).map((p) => readScope(decompress(p.body)));
+  const inner = packets.filter((p) => p.tag === TAG.compressed).map((p) => readScope(decompress(p.body, budget), budget));
   if (error && !inner.some(holdsLiteral)) throw error;
   return { packets, inner };
 }
@@ -192,7 +228,7 @@ export interface PacketStructure {
 export function examinePacketStructure(bytes: Uint8Array): PacketStructure {
   let root: Scope;
   try {
-    root = readScope(bytes);
+    root = readScope(bytes, { left: LIMITS.maxDecompressedSignatureBytes });
   } catch (e) {
     if (e instanceof Refused) return { refusal: e.refusal };
     throw e;

@@ -161,6 +161,8 @@ async function signedMessageAsGPGSeesIt(openpgp: OpenPGPModule, blob: Uint8Array
     case 'unsupported-compression':
       // gpg knows uncompressed, ZIP, ZLIB and BZIP2 (all checked here); GPGME reports anything else with this error.
       throw new EvaluationError('Unknown compression algorithm');
+    case 'decompressed-too-large':
+      throw new EvaluationError(`signature decompresses to more than ${refusal.limit} bytes, assuming that's unreasonable`);
   }
 }
 

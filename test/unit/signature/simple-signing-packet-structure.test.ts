@@ -10,6 +10,8 @@ import { gpgStructureCases, type StructureCase } from '../../../fixtures/generat
 import type { SignedByRequirement } from '../../../src/policy/types.js';
 import { verifySimpleSigningSignature } from '../../../src/signature/simple-signing/index.js';
 import { Trace } from '../../../src/trace.js';
+import { LIMITS } from '../../../src/limits.js';
+import { deflateRawSync, deflateSync } from 'node:zlib';
 
 const PAYLOAD = JSON.stringify({
   critical: { identity: { 'docker-reference': 'example.com/a/b:v1' }, image: { 'docker-manifest-digest': 'sha256:' + 'a'.repeat(64) }, type: 'atomic container signature' },
@@ -99,5 +101,44 @@ describe('GPG signed-message packet structure, as gpg judges it', () => {
   });
   test('a compression algorithm gpg does not know: GPGME says Unknown compression algorithm', async () => {
     await expect(verify(blob('pkt-unknown-compression'))).rejects.toThrow(/^Unknown compression algorithm$/);
+  });
+});
+
+/** A new-format packet with a 4-octet length. */
+const packet = (tag: number, body: Uint8Array) => {
+  const header = Buffer.alloc(6);
+  header[0] = 0xc0 | tag;
+  header[1] = 0xff;
+  header.writeUInt32BE(body.length, 2);
+  return Buffer.concat([header, body]);
+};
+const compressedPacket = (algorithm: number, data: Uint8Array) => packet(8, Buffer.concat([Buffer.from([algorithm]), data]));
+/** Literal data (format 'b', no file name, date 0). */
+const literalPacket = (data: Uint8Array) => packet(11, Buffer.concat([Buffer.from([0x62, 0, 0, 0, 0, 0]), data]));
+/** `head -c 100M /dev/zero | bzip2 -9`: 113 bytes that inflate to 100 MiB. */
+const BZIP2_100MIB_ZEROS = Buffer.from(
+  'QlpoOTFBWSZTWQ4J4t8BX45AAMAAAAggADCATUZCoCWpCoCXMUFZJlNZDgni3wFfjkAAwAAACCAAMIBNRkKgJakKgJcxQVkmU1mKltepAGQGRADAABAAAAggADDMBSmmKARbEoBF4u5IpwoSFdRTLWA=',
+  'base64',
+);
+const TOO_LARGE = `signature decompresses to more than ${LIMITS.maxDecompressedSignatureBytes} bytes, assuming that's unreasonable`;
+
+describe('compressed packets are inflated within LIMITS.maxDecompressedSignatureBytes (gpg has no bound; a bomb must not exhaust memory)', () => {
+  const zeros = Buffer.alloc(LIMITS.maxDecompressedSignatureBytes + 1);
+  test.each([
+    ['ZIP', 1, () => deflateRawSync(zeros)],
+    ['ZLIB', 2, () => deflateSync(zeros)],
+    ['BZIP2', 3, () => BZIP2_100MIB_ZEROS],
+  ])('%s over the limit: refused before any signature is read', async (_name, algorithm, data) => {
+    await expect(verify(new Uint8Array(compressedPacket(algorithm, data())))).rejects.toThrow(TOO_LARGE);
+  });
+  test('the limit is for the whole message: two packets under it each, over it together', async () => {
+    // Each packet inflates to a literal data packet gpg can read, so the second one is reached.
+    const half = deflateSync(literalPacket(Buffer.alloc(LIMITS.maxDecompressedSignatureBytes / 2)));
+    await expect(verify(new Uint8Array(Buffer.concat([compressedPacket(2, half), compressedPacket(2, half)])))).rejects.toThrow(TOO_LARGE);
+  });
+  test('compressed messages within the limit still verify (ZIP, ZLIB, BZIP2)', async () => {
+    for (const name of ['pkt-zip-all', 'pkt-zlib-all', 'pkt-bzip2-all']) {
+      await expect(verify(blob(name))).resolves.toMatchObject({ dockerReference: 'example.com/a/b:v1' });
+    }
   });
 });
