@@ -3,9 +3,9 @@ import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ImageSourceError } from '../errors.js';
 import { goBase64Decode } from '../go/encoding/base64.js';
-import { readJson } from '../go/encoding/json/scanner.js';
+import { GoStruct, goUnmarshal, str, stringMapOf, type GoStructType, type GoType, type GoValue } from '../go/encoding/json/unmarshal.js';
 import type { Trace } from '../trace.js';
-import { errnoText, readTextFile } from '../go/os.js';
+import { errnoText, readFile } from '../go/os.js';
 import { LIMITS } from '../limits.js';
 
 /**
@@ -156,10 +156,40 @@ interface ParsedAuthFile {
   credsStore?: string;
 }
 
+/** c/image pkg/docker/config dockerAuthConfig: `{Auth string "auth"; IdentityToken string "identitytoken"}`. */
+const DOCKER_AUTH_CONFIG: GoStructType = {
+  k: 'struct',
+  name: 'dockerAuthConfig',
+  typeName: 'config.dockerAuthConfig',
+  fields: [
+    { json: 'auth', type: { k: 'string' } },
+    { json: 'identitytoken', type: { k: 'string' } },
+  ],
+};
+/** c/image dockerConfigFile: `{AuthConfigs map[string]dockerAuthConfig "auths"; CredHelpers map[string]string "credHelpers"}`. */
+const DOCKER_CONFIG_FILE: GoStructType = {
+  k: 'struct',
+  name: 'dockerConfigFile',
+  typeName: 'config.dockerConfigFile',
+  fields: [
+    { json: 'auths', type: { k: 'map', elem: DOCKER_AUTH_CONFIG } },
+    { json: 'credHelpers', type: { k: 'map', elem: { k: 'string' } } },
+  ],
+};
+/** The legacy ~/.dockercfg: the map alone. */
+const LEGACY_DOCKER_CONFIG: GoType = { k: 'map', elem: DOCKER_AUTH_CONFIG };
+/** Not c/image's: `credsStore` is only read for a hint, so a value of another type must not become an error. */
+const CREDS_STORE_HINT: GoStructType = { k: 'struct', name: '', typeName: '', fields: [{ json: 'credsStore', type: { k: 'any' } }] };
+
+/**
+ * c/image loadJSONFile: `json.Unmarshal` into dockerConfigFile (or the legacy map), so the file means what it means to
+ * podman — member names fold (`"Auths"`), a repeated member merges into the map it already filled, `null` leaves a
+ * value alone, and a type error has Go's text (checked against skopeo 1.18).
+ */
 async function parseAuthFile(path: AuthPath): Promise<ParsedAuthFile> {
-  let raw: string;
+  let raw: Uint8Array;
   try {
-    raw = await readTextFile(path.path, { limit: LIMITS.maxConfigFileBytes });
+    raw = await readFile(path.path, { limit: LIMITS.maxConfigFileBytes });
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
     if (code === 'ENOENT') return { auths: new Map(), credHelpers: new Map() };
@@ -167,54 +197,20 @@ async function parseAuthFile(path: AuthPath): Promise<ParsedAuthFile> {
     const detail = code === 'EFBIG' ? (e as Error).message : `open ${path.path}: ${errnoText(e)}`;
     throw new ImageSourceError(`reading JSON file ${JSON.stringify(path.path)}: ${detail}`);
   }
-  let doc: unknown;
-  try {
-    // JSON.parse-ok: auth.json / docker config: the user's own credentials file, read as registry-config parity defines it (not attacker-served)
-    doc = JSON.parse(raw);
-  } catch {
-    // Never V8's message: it quotes the text around the error, which here is credentials. Go's names one character.
-    throw new ImageSourceError(`reading JSON file ${JSON.stringify(path.path)}: unmarshaling JSON at ${JSON.stringify(path.path)}: ${goSyntaxError(raw)}`);
-  }
-  // Go's json.UnmarshalTypeError texts (checked against skopeo 1.18): the JSON kind, then where it was going.
-  const typeError = (v: unknown, into: string): never => {
-    const kind = Array.isArray(v) ? 'array' : typeof v === 'boolean' ? 'bool' : typeof v === 'object' ? 'object' : typeof v;
-    throw new ImageSourceError(
-      `reading JSON file ${JSON.stringify(path.path)}: unmarshaling JSON at ${JSON.stringify(path.path)}: json: cannot unmarshal ${kind} into ${into}`,
-    );
+  // Go's errors never quote the text around a syntax error (here: credentials), only a character and an offset.
+  const decode = (t: GoType): GoValue => {
+    const { value, error } = goUnmarshal(raw, t);
+    if (error) throw new ImageSourceError(`reading JSON file ${JSON.stringify(path.path)}: unmarshaling JSON at ${JSON.stringify(path.path)}: ${error.message}`);
+    return value;
   };
-  // JSON null leaves a Go value as it was: an absent map, an empty struct, an empty string.
-  const asObject = (v: unknown, into: string): Record<string, unknown> => {
-    if (v === null || v === undefined) return {};
-    if (typeof v !== 'object' || Array.isArray(v)) return typeError(v, into);
-    return v as Record<string, unknown>;
-  };
-  const asString = (v: unknown, into: string): string | undefined => {
-    if (v === null || v === undefined) return undefined;
-    return typeof v === 'string' ? v : typeError(v, into);
-  };
-  const entry = (v: unknown, into: string, fieldPrefix: string): AuthEntry => {
-    const o = asObject(v, into);
-    return {
-      auth: asString(o['auth'], `Go struct field dockerAuthConfig.${fieldPrefix}auth of type string`),
-      identitytoken: asString(o['identitytoken'], `Go struct field dockerAuthConfig.${fieldPrefix}identitytoken of type string`),
-    };
-  };
-  const out: ParsedAuthFile = { auths: new Map(), credHelpers: new Map() };
-  if (path.legacyFormat) {
-    for (const [k, v] of Object.entries(asObject(doc, 'Go value of type map[string]config.dockerAuthConfig'))) {
-      out.auths.set(k, entry(v, 'Go value of type config.dockerAuthConfig', ''));
-    }
-    return out;
-  }
-  const top = asObject(doc, 'Go value of type config.dockerConfigFile');
-  for (const [k, v] of Object.entries(asObject(top['auths'], 'Go struct field dockerConfigFile.auths of type map[string]config.dockerAuthConfig'))) {
-    out.auths.set(k, entry(v, 'Go struct field dockerConfigFile.auths of type config.dockerAuthConfig', 'auths.'));
-  }
-  for (const [k, v] of Object.entries(asObject(top['credHelpers'], 'Go struct field dockerConfigFile.credHelpers of type map[string]string'))) {
-    const helper = asString(v, 'Go struct field dockerConfigFile.credHelpers of type string');
-    if (helper !== undefined) out.credHelpers.set(k, helper);
-  }
-  if (typeof top['credsStore'] === 'string') out.credsStore = top['credsStore'];
+  const entries = (m: GoValue): Map<string, AuthEntry> =>
+    new Map([...(m instanceof Map ? m : new Map<string, GoValue>())].map(([k, v]) => [k, { auth: str(v, 'auth'), identitytoken: str(v, 'identitytoken') }]));
+  if (path.legacyFormat) return { auths: entries(decode(LEGACY_DOCKER_CONFIG)), credHelpers: new Map() };
+  const file = decode(DOCKER_CONFIG_FILE);
+  const out: ParsedAuthFile = { auths: entries(file instanceof GoStruct ? file.f['auths'] : undefined), credHelpers: stringMapOf(file, 'credHelpers') ?? new Map() };
+  const credsStore = goUnmarshal(raw, CREDS_STORE_HINT).value;
+  const store = credsStore instanceof GoStruct ? credsStore.f['credsStore'] : undefined;
+  if (store !== undefined && store !== null && typeof store === 'object' && 'kind' in store && store.kind === 'string') out.credsStore = store.value;
   return out;
 }
 
@@ -343,11 +339,3 @@ function runHelper(
 }
 
 /** Go's encoding/json syntax error for a file JSON.parse refused (a fixed text if Go's reader would accept it). */
-function goSyntaxError(raw: string): string {
-  try {
-    readJson(raw, { positions: false });
-  } catch (e) {
-    return (e as Error).message;
-  }
-  return 'invalid JSON';
-}

@@ -170,6 +170,21 @@ export function configurationCases(): ConfigCase[] {
     image: TLS_SIGNED, ...accept(['--cert-dir', CA, '--authfile', '{W}/auth.json']), skopeoCopy: ['--src-cert-dir', CA, '--src-authfile', '{W}/auth.json'], files: { 'auth.json': AUTH_JSON },
   });
 
+  // The auth file is read by Go's json.Unmarshal: member names fold, a repeated member merges into the map it filled,
+  // a repeated map key starts from a zero dockerAuthConfig (the earlier credentials are gone).
+  const TLS_AUTH = Buffer.from('testuser:testpass').toString('base64');
+  const OTHER_AUTH = Buffer.from('x:y').toString('base64');
+  for (const [name, json] of [
+    ['"Auths" (Go folds member names)', `{"Auths":{"{T}":{"auth":"${TLS_AUTH}"}}}`],
+    ['"auths" twice: the second merges into the first', `{"auths":{"{T}":{"auth":"${TLS_AUTH}"}},"auths":{"other.example":{"auth":"${OTHER_AUTH}"}}}`],
+    ['the registry twice in "auths": the second entry replaces the first whole', `{"auths":{"{T}":{"auth":"${TLS_AUTH}"}},"auths":{"{T}":{"identitytoken":""}}}`],
+  ] as const) {
+    add({
+      row: '1', name: `auth file decoded as Go does: ${name}`,
+      image: TLS_SIGNED, ...accept(['--cert-dir', CA, '--authfile', '{W}/auth.json']), skopeoCopy: ['--src-cert-dir', CA, '--src-authfile', '{W}/auth.json'], files: { 'auth.json': json },
+    });
+  }
+
   // ---- row 2: --tls-verify unset unless given; registries.conf `insecure` then decides
   add({ row: '2', name: 'insecure = true, no --tls-verify: http fallback', image: UNSIGNED, ...accept(['--registries-conf', '{W}/r.conf'], ['--registries-conf', '{W}/r.conf']), files: { 'accept.json': ACCEPT, 'r.conf': INSECURE_R } });
   add({ row: '2', name: 'no insecure entry, no --tls-verify: https only', image: UNSIGNED, ...accept() });
