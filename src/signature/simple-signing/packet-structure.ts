@@ -48,6 +48,7 @@ class Refused extends Error {
 }
 
 const noData = (reason: string) => new Refused({ kind: 'no-data', reason });
+const decompressedTooLarge = () => new Refused({ kind: 'decompressed-too-large', limit: LIMITS.maxDecompressedSignatureBytes });
 
 /**
  * RFC 4880 §4.2 headers (old and new format), with gpg's limits on partial and indeterminate lengths. A packet gpg
@@ -135,17 +136,16 @@ function decompress(body: Uint8Array, budget: Budget): Uint8Array {
   const data = body.subarray(1);
   if (algorithm === 0) return data;
   if (algorithm === undefined || algorithm > 3) throw new Refused({ kind: 'unsupported-compression', algorithm: algorithm ?? -1 });
-  const tooLarge = () => new Refused({ kind: 'decompressed-too-large', limit: LIMITS.maxDecompressedSignatureBytes });
   let out: Uint8Array;
   try {
     out = algorithm === 3 ? bunzipBounded(data, budget.left) : (algorithm === 1 ? inflateRawSync : inflateSync)(data, { maxOutputLength: Math.max(1, budget.left) });
   } catch (e) {
     if (e instanceof Refused) throw e;
     // node:zlib stops at maxOutputLength with ERR_BUFFER_TOO_LARGE.
-    if ((e as { code?: string }).code === 'ERR_BUFFER_TOO_LARGE') throw tooLarge();
+    if ((e as { code?: string }).code === 'ERR_BUFFER_TOO_LARGE') throw decompressedTooLarge();
     throw noData(`compressed packet does not decompress: ${(e as Error).message}`);
   }
-  if (out.length > budget.left) throw tooLarge();
+  if (out.length > budget.left) throw decompressedTooLarge();
   budget.left -= out.length;
   return out;
 }
@@ -157,7 +157,7 @@ function bunzipBounded(data: Uint8Array, limit: number): Uint8Array {
   const output = {
     writeByte(byte: number): void {
       if (pos >= buffer.length) {
-        if (buffer.length >= limit) throw new Refused({ kind: 'decompressed-too-large', limit: LIMITS.maxDecompressedSignatureBytes });
+        if (buffer.length >= limit) throw decompressedTooLarge();
         const grown = Buffer.alloc(Math.min(limit, buffer.length * 2));
         buffer.copy(grown);
         buffer = grown;
